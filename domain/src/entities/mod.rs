@@ -1,0 +1,11 @@
+//! sea-orm entities: plain storage rows, one file per table.
+
+pub mod api_token;
+pub mod audit_entry;
+pub mod connection;
+pub mod flow;
+pub mod integration;
+pub mod invitation;
+pub mod membership;
+pub mod tenant;
+pub mod user;

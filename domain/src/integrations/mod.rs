@@ -1,0 +1,13 @@
+//! Installed integration apps: installing one, and the read models behind the
+//! home page tiles and the integration pages.
+
+mod catalog;
+mod install;
+mod views;
+
+pub use catalog::{AppTemplate, FlowTemplate, SALESFORCE_NETSUITE, TriggerKind};
+pub(crate) use install::install_salesforce_netsuite;
+pub use views::{
+    ConnectionState, FlowRow, IntegrationDetail, IntegrationTile, SystemKind, get_integration,
+    integration_tiles,
+};

@@ -1,0 +1,19 @@
+//! Ferry's domain: tenancy, accounts, integrations and (later) the flow engine.
+//! Every tenant-owned query takes a [`tenancy::Tenant`] or
+//! [`tenancy::TenantAccess`], which only a verified credential can produce.
+
+pub mod accounts;
+pub mod api_tokens;
+pub mod audit;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod ids;
+pub mod integrations;
+pub mod invitations;
+pub mod members;
+mod secret_tokens;
+pub mod support;
+pub mod tenancy;
+
+pub use error::{DomainError, DomainResult, FieldError, FieldErrors};

@@ -1,0 +1,22 @@
+//! Database migrations for Ferry, written with the schema builder so the same
+//! migration runs on PostgreSQL (production, tests) and SQLite (embedded default).
+
+pub use sea_orm_migration::prelude::*;
+
+mod common;
+mod m20261126_000001_accounts;
+mod m20261126_000002_integrations;
+mod m20261126_000003_audit_log;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_accounts::Migration),
+            Box::new(m20261126_000002_integrations::Migration),
+            Box::new(m20261126_000003_audit_log::Migration),
+        ]
+    }
+}

@@ -1,0 +1,42 @@
+//! The home page: the current tenant's integration tiles.
+
+use actix_web::web;
+use askama::Template;
+use askama_web::WebTemplate;
+
+use ferry_domain::integrations;
+
+use crate::error::PageError;
+use crate::layout::{Layout, Nav};
+use crate::pages::views::TileView;
+use crate::routes::{Access, route_table};
+use crate::session::WebSession;
+use crate::state::AppState;
+
+route_table! {
+    Get "/" => home [Access::Session];
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home/index.html")]
+struct HomePage {
+    layout: Layout,
+    tiles: Vec<TileView>,
+    has_tenant: bool,
+}
+
+async fn home(session: WebSession, state: web::Data<AppState>) -> Result<HomePage, PageError> {
+    let tiles = match &session.access {
+        Some(access) => integrations::integration_tiles(&state.db, &access.tenant)
+            .await?
+            .iter()
+            .map(TileView::from)
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(HomePage {
+        layout: session.layout("Home", Nav::Home),
+        has_tenant: session.access.is_some(),
+        tiles,
+    })
+}

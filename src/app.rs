@@ -1,0 +1,137 @@
+//! Wiring: open the database, run migrations, build the web server. Used by
+//! `ferry serve` and by the test harness, so both run exactly the same app.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServiceRequest};
+use actix_web::middleware::Logger;
+use actix_web::{App, HttpServer};
+use anyhow::Context;
+use ferry_migrations::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::keys::Keys;
+
+/// Opens (creating the embedded SQLite file's folder if needed) and migrates.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    if settings.is_embedded_database() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
+    }
+    let url = settings.database_url();
+    let db = ferry_domain::db::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database at {}", redact_url(&url)))?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
+/// Applies pending migrations; a no-op when there are none.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("database migration failed")
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Paths that carry a secret in their last segment are logged without it.
+fn loggable_path(req: &ServiceRequest) -> String {
+    let path = req.path();
+    for prefix in ["/invites/", "/listeners/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest
+                .split_once('/')
+                .map(|(_, t)| format!("/{t}"))
+                .unwrap_or_default();
+            return format!("{prefix}***{tail}");
+        }
+    }
+    path.to_owned()
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Binds `settings.bind` (port 0 picks a free port) and builds the server.
+    pub fn build(settings: &Settings, keys: &Keys, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = ferry_server::AppState {
+            db: db.clone(),
+            session_key: Arc::new(keys.session.clone()),
+            settings: ferry_server::WebSettings {
+                session_ttl: chrono::Duration::hours(settings.session_ttl_hours),
+                force_secure_cookies: settings.secure_cookies,
+                public_url: settings.public_url.clone(),
+            },
+        };
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(
+                    Logger::new("%{path}xi %s %Dms").custom_request_replace("path", |req| {
+                        format!("{} {}", req.method(), loggable_path(req))
+                    }),
+                )
+                .configure(ferry_server::configure_app(state.clone()))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until the server is stopped (Ctrl-C, or the handle).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn database_passwords_never_reach_messages() {
+        assert_eq!(
+            redact_url("postgres://ferry:s3cret@db:5432/ferry"),
+            "postgres://ferry:***@db:5432/ferry"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/ferry.sqlite"),
+            "sqlite://data/ferry.sqlite"
+        );
+    }
+}

@@ -1,0 +1,324 @@
+//! The test harness: `TestApp` (server + database) and `TestClient` (a browser
+//! with its own cookie jar and CSRF token).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferry::app::{Application, migrate};
+use ferry::config::{LogFormat, Settings};
+use ferry::keys::Keys;
+use reqwest::redirect::Policy;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::SecretSlice;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Where a test's database lives, and how to remove it afterwards.
+enum TestDb {
+    Postgres { admin_url: String, name: String },
+    Sqlite { _dir: tempfile::TempDir },
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    store: TestDb,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let (url, store) = match std::env::var("FERRY_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("ferry_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let url = replace_db_name(&admin_url, &name);
+                (url, TestDb::Postgres { admin_url, name })
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("test.sqlite").display()
+                );
+                (url, TestDb::Sqlite { _dir: dir })
+            }
+        };
+        let db = ferry_domain::db::connect(&url).await.expect("connect");
+        migrate(&db).await.expect("migrate");
+        let settings = Settings {
+            database_url: Some(url),
+            data_dir: std::env::temp_dir(),
+            bind: "127.0.0.1:0".parse().unwrap(),
+            public_url: None,
+            session_ttl_hours: 12,
+            secure_cookies: false,
+            log_format: LogFormat::Text,
+            master_key: None,
+            session_key: None,
+        };
+        let keys = Keys {
+            master: SecretSlice::from(random_bytes()),
+            session: SecretSlice::from(random_bytes()),
+        };
+        let app = Application::build(&settings, &keys, db.clone()).expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.server_handle();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            db,
+            store,
+            handle,
+        }
+    }
+
+    /// A new browser with an empty cookie jar.
+    pub async fn client(&self) -> TestClient {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .redirect(Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let mut client = TestClient {
+            http,
+            base: self.address.clone(),
+            csrf: String::new(),
+        };
+        client.refresh_csrf("/login").await;
+        client
+    }
+
+    /// A new browser logged in as the owner of a new tenant.
+    pub async fn owner(&self, company: &str) -> TestClient {
+        let mut c = self.client().await;
+        let email = unique_email(company);
+        let resp = c.signup(company, "Owner", &email, PASSWORD).await;
+        assert_eq!(resp.status(), 303, "signup failed");
+        c
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Ask the server to stop without waiting: it runs on this test's
+        // runtime, which is blocked here, so awaiting would deadlock.
+        drop(self.handle.stop(false));
+        let TestDb::Postgres { admin_url, name } = &self.store else {
+            return;
+        };
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        // A separate thread with its own runtime drops the database; FORCE
+        // ends the connections the pool still holds.
+        let cleanup = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    admin.execute_unprepared(&sql).await.ok();
+                    admin.close().await.ok();
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+fn random_bytes() -> Vec<u8> {
+    (0..32).map(|_| rand::random::<u8>()).collect()
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let cut = base.rfind('/').expect("database URL has a path");
+    format!("{}/{name}{query}", &base[..cut])
+}
+
+pub fn unique_email(hint: &str) -> String {
+    let slug: String = hint
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    format!("{slug}-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+/// One browser.
+pub struct TestClient {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+impl TestClient {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        let resp = self.get(path).await;
+        assert_eq!(resp.status(), 200, "GET {path}");
+        resp.text().await.unwrap()
+    }
+
+    /// POSTs a form with this browser's CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut body: Vec<(&str, &str)> = fields.to_vec();
+        body.push(("csrf_token", &self.csrf));
+        self.post_raw(path, &body).await
+    }
+
+    /// POSTs exactly `fields`, no CSRF token added.
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Reads the CSRF token from a page (it changes when the session does).
+    pub async fn refresh_csrf(&mut self, path: &str) {
+        let html = self.get(path).await.text().await.unwrap();
+        self.csrf = csrf_in(&html).unwrap_or_default();
+    }
+
+    pub async fn signup(
+        &mut self,
+        company: &str,
+        name: &str,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let resp = self
+            .post_form(
+                "/signup",
+                &[
+                    ("company", company),
+                    ("name", name),
+                    ("email", email),
+                    ("password", password),
+                ],
+            )
+            .await;
+        if resp.status() == 303 {
+            self.refresh_csrf("/").await;
+        }
+        resp
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> reqwest::Response {
+        let resp = self
+            .post_form("/login", &[("email", email), ("password", password)])
+            .await;
+        if resp.status() == 303 {
+            self.refresh_csrf("/").await;
+        }
+        resp
+    }
+
+    pub async fn logout(&mut self) -> reqwest::Response {
+        let resp = self.post_form("/logout", &[]).await;
+        self.refresh_csrf("/login").await;
+        resp
+    }
+
+    pub async fn home_html(&self) -> String {
+        self.get_html("/").await
+    }
+
+    /// The id of the first integration tile on the home page.
+    pub async fn first_integration_id(&self) -> String {
+        let html = self.home_html().await;
+        between(&html, "data-integration=\"", "\"").expect("an integration tile")
+    }
+
+    /// Invites `email` with `role` and returns the invitation link's path.
+    pub async fn invite(&self, email: &str, role: &str) -> String {
+        let resp = self
+            .post_form(
+                "/settings/users/invite",
+                &[("email", email), ("role", role)],
+            )
+            .await;
+        assert_eq!(resp.status(), 200, "invite failed");
+        let html = resp.text().await.unwrap();
+        let link = between(&html, "id=\"invite-link\" class=\"mono\" value=\"", "\"")
+            .expect("invite link");
+        link.split_once("/invites/")
+            .map(|(_, t)| format!("/invites/{t}"))
+            .unwrap()
+    }
+
+    /// Creates an API token and returns its secret.
+    pub async fn create_token(&self, name: &str, role: &str) -> String {
+        let resp = self
+            .post_form("/settings/api-tokens", &[("name", name), ("role", role)])
+            .await;
+        assert_eq!(resp.status(), 200, "token creation failed");
+        let html = resp.text().await.unwrap();
+        between(&html, "id=\"new-token\" class=\"mono\" value=\"", "\"").expect("token shown")
+    }
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    between(html, "name=\"csrf_token\" value=\"", "\"")
+}
+
+/// The text between the first `start` and the next `end`.
+pub fn between(haystack: &str, start: &str, end: &str) -> Option<String> {
+    let from = haystack.find(start)? + start.len();
+    let len = haystack[from..].find(end)?;
+    Some(haystack[from..from + len].to_owned())
+}
+
+/// Every match of `start…end`.
+pub fn all_between(haystack: &str, start: &str, end: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = haystack;
+    while let Some(i) = rest.find(start) {
+        let from = i + start.len();
+        match rest[from..].find(end) {
+            Some(len) => {
+                out.push(rest[from..from + len].to_owned());
+                rest = &rest[from + len..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+pub fn location(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,17 @@
+//! Black-box tests of the whole app: each test spawns the real server on port
+//! 0 against a fresh database (PostgreSQL when `FERRY_TEST_DATABASE_URL` is
+//! set, else a throw-away SQLite file) and talks to it over HTTP.
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+
+mod helpers;
+
+mod api_tokens;
+mod auth;
+mod csrf;
+mod health;
+mod invitations;
+mod roles;
+mod route_sweep;
+mod workspaces;

@@ -1,0 +1,170 @@
+//! Walks the app's own route list: every protected route refuses a visitor
+//! without a session, answers 404 for another tenant's ids, and 403 for a role
+//! below the declared one.
+
+use std::collections::HashMap;
+
+use ferry_domain::tenancy::Role;
+use ferry_server::{Access, Method, RouteSpec, all_routes};
+
+use crate::helpers::{TestApp, TestClient, between, location, unique_email};
+use crate::roles::{join_as, membership_of};
+
+/// The ids of one tenant's resources, by path parameter name.
+async fn tenant_ids(app: &TestApp, owner: &TestClient) -> HashMap<&'static str, String> {
+    let (_, member_email) = join_as(app, owner, "member").await;
+    owner.invite(&unique_email("pending"), "viewer").await;
+    owner.create_token("sweep", "viewer").await;
+    let users = owner.get_html("/settings/users").await;
+    let tokens = owner.get_html("/settings/api-tokens").await;
+    HashMap::from([
+        ("integration_id", owner.first_integration_id().await),
+        ("membership_id", membership_of(owner, &member_email).await),
+        (
+            "invitation_id",
+            between(&users, "/settings/invitations/", "/revoke").unwrap(),
+        ),
+        (
+            "token_id",
+            between(&tokens, "/settings/api-tokens/", "/revoke").unwrap(),
+        ),
+        ("token", "inv_unknown".to_owned()),
+        ("file", "app.css".to_owned()),
+    ])
+}
+
+fn fill(path: &str, ids: &HashMap<&'static str, String>) -> String {
+    let mut out = path.to_owned();
+    for (name, value) in ids {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    assert!(!out.contains('{'), "no id known for a parameter of {path}");
+    out
+}
+
+fn has_tenant_ids(route: &RouteSpec) -> bool {
+    [
+        "{integration_id}",
+        "{membership_id}",
+        "{invitation_id}",
+        "{token_id}",
+    ]
+    .iter()
+    .any(|p| route.path.contains(p))
+}
+
+async fn call(c: &TestClient, route: &RouteSpec, path: &str) -> reqwest::Response {
+    match route.method {
+        Method::Get => c.get(path).await,
+        Method::Post => c.post_form(path, &[]).await,
+    }
+}
+
+#[tokio::test]
+async fn every_protected_route_is_refused_without_a_session() {
+    let app = TestApp::spawn().await;
+    let b = app.owner("Tenant B").await;
+    let ids = tenant_ids(&app, &b).await;
+    let anon = app.client().await;
+    let mut checked = 0;
+    for route in all_routes() {
+        let path = fill(route.path, &ids);
+        let resp = call(&anon, &route, &path).await;
+        let what = format!("{} {}", route.method.as_str(), route.path);
+        match route.access {
+            Access::Public => continue,
+            Access::Api(_) => assert_eq!(resp.status(), 401, "{what}"),
+            Access::Session | Access::Tenant(_) | Access::Support => {
+                assert_eq!(resp.status(), 303, "{what}");
+                assert!(
+                    location(&resp).starts_with("/login"),
+                    "{what} → {}",
+                    location(&resp)
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} protected routes checked");
+}
+
+#[tokio::test]
+async fn every_route_with_ids_answers_404_for_another_tenants_ids() {
+    let app = TestApp::spawn().await;
+    let b = app.owner("Tenant B").await;
+    let b_ids = tenant_ids(&app, &b).await;
+    let a = app.owner("Tenant A").await;
+    let mut checked = 0;
+    for route in all_routes().into_iter().filter(has_tenant_ids) {
+        let resp = call(&a, &route, &fill(route.path, &b_ids)).await;
+        assert_eq!(
+            resp.status(),
+            404,
+            "{} {}",
+            route.method.as_str(),
+            route.path
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} routes with ids checked");
+    // And B's data is untouched: the member B invited is still there.
+    let users = b.get_html("/settings/users").await;
+    assert!(users.contains("member"));
+}
+
+#[tokio::test]
+async fn every_role_restricted_route_refuses_a_lower_role() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner("Tenant A").await;
+    let ids = tenant_ids(&app, &owner).await;
+    let (viewer, _) = join_as(&app, &owner, "viewer").await;
+    let mut checked = 0;
+    for route in all_routes() {
+        let needs_more_than_viewer = match route.access {
+            Access::Tenant(min) => min > Role::Viewer,
+            Access::Support => true,
+            _ => false,
+        };
+        if !needs_more_than_viewer {
+            continue;
+        }
+        let resp = call(&viewer, &route, &fill(route.path, &ids)).await;
+        assert_eq!(
+            resp.status(),
+            403,
+            "{} {}",
+            route.method.as_str(),
+            route.path
+        );
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} restricted routes checked");
+}
+
+#[tokio::test]
+async fn api_routes_serve_only_the_tokens_tenant() {
+    let app = TestApp::spawn().await;
+    let a = app.owner("Tenant A").await;
+    let b = app.owner("Tenant B").await;
+    let token_b = b.create_token("b", "viewer").await;
+    let _ = a;
+    let http = reqwest::Client::new();
+    for route in all_routes()
+        .into_iter()
+        .filter(|r| matches!(r.access, Access::Api(_)))
+    {
+        let resp = http
+            .get(app.url(route.path))
+            .bearer_auth(&token_b)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{}", route.path);
+        let body = resp.text().await.unwrap();
+        assert!(
+            !body.contains("Tenant A"),
+            "{} leaked another tenant",
+            route.path
+        );
+    }
+}
