@@ -4,7 +4,6 @@
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-
 mod helpers;
 
 mod api_tokens;
