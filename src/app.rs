@@ -62,6 +62,23 @@ fn loggable_path(req: &ServiceRequest) -> String {
     path.to_owned()
 }
 
+/// The endpoints and demo credentials of a running sandbox, as the server shows them.
+pub fn sandbox_link(sandbox: &ferry_sandbox::Sandbox) -> ferry_server::SandboxLink {
+    let demo = sandbox.demo_credentials();
+    ferry_server::SandboxLink {
+        salesforce_url: demo.salesforce.login_url,
+        salesforce_consumer_key: demo.salesforce.consumer_key,
+        salesforce_username: demo.salesforce.username,
+        salesforce_private_key_pem: demo.salesforce.private_key_pem,
+        netsuite_base_url: demo.netsuite.base_url,
+        netsuite_account_id: demo.netsuite.account_id,
+        netsuite_client_id: demo.netsuite.client_id,
+        netsuite_certificate_id: demo.netsuite.ps256.certificate_id,
+        netsuite_algorithm: demo.netsuite.ps256.algorithm,
+        netsuite_private_key_pem: demo.netsuite.ps256.private_key_pem,
+    }
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -71,12 +88,25 @@ pub struct Application {
 impl Application {
     /// Binds `settings.bind` (port 0 picks a free port) and builds the server.
     pub fn build(settings: &Settings, keys: &Keys, db: DatabaseConnection) -> anyhow::Result<Self> {
+        Self::build_with_sandbox(settings, keys, db, None)
+    }
+
+    /// [`Application::build`], offering "Use the sandbox" on the connection pages when an
+    /// in-process sandbox runs.
+    pub fn build_with_sandbox(
+        settings: &Settings,
+        keys: &Keys,
+        db: DatabaseConnection,
+        sandbox: Option<ferry_server::SandboxLink>,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let state = ferry_server::AppState {
             db: db.clone(),
             session_key: Arc::new(keys.session.clone()),
+            master_key: Arc::new(keys.master.clone()),
+            sandbox: sandbox.map(Arc::new),
             settings: ferry_server::WebSettings {
                 session_ttl: chrono::Duration::hours(settings.session_ttl_hours),
                 force_secure_cookies: settings.secure_cookies,

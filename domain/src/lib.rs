@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
+pub mod connections;
 pub mod db;
 pub mod entities;
 pub mod error;

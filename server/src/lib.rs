@@ -16,7 +16,7 @@ use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 pub use routes::{Access, Method, RouteSpec, all_routes};
-pub use state::{AppState, WebSettings};
+pub use state::{AppState, SandboxLink, WebSettings};
 
 /// Mounts everything on an actix `App`: state, middleware, routes, 404 page.
 /// Used by `ferry serve` and by the tests, so both run the same app.

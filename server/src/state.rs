@@ -34,5 +34,38 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Signs session JWTs and CSRF tokens. At least 32 bytes.
     pub session_key: Arc<SecretSlice<u8>>,
+    /// Encrypts connection secrets (AES-256-GCM). 32 bytes.
+    pub master_key: Arc<SecretSlice<u8>>,
     pub settings: WebSettings,
+    /// The in-process sandbox, when one runs (`ferry serve --sandbox`, tests): its endpoints
+    /// and demo credentials behind the "Use the sandbox" button.
+    pub sandbox: Option<Arc<SandboxLink>>,
+}
+
+/// Where the in-process simulators listen and the demo credentials registered on them. A
+/// plain struct so the server does not depend on the sandbox crate. The credentials are the
+/// sandbox's public demo ones, not secrets of any tenant.
+#[derive(Clone)]
+pub struct SandboxLink {
+    /// Salesforce login host, also the instance URL.
+    pub salesforce_url: String,
+    pub salesforce_consumer_key: String,
+    pub salesforce_username: String,
+    pub salesforce_private_key_pem: String,
+    pub netsuite_base_url: String,
+    pub netsuite_account_id: String,
+    pub netsuite_client_id: String,
+    pub netsuite_certificate_id: String,
+    /// `PS256` or `ES256`.
+    pub netsuite_algorithm: String,
+    pub netsuite_private_key_pem: String,
+}
+
+impl std::fmt::Debug for SandboxLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxLink")
+            .field("salesforce_url", &self.salesforce_url)
+            .field("netsuite_base_url", &self.netsuite_base_url)
+            .finish_non_exhaustive()
+    }
 }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use ferry_sandbox::{Sandbox, SandboxOptions};
 
-use crate::app::{Application, open_database};
+use crate::app::{Application, open_database, sandbox_link};
 use crate::config::Settings;
 use crate::keys::Keys;
 
@@ -23,7 +23,22 @@ pub async fn run(
         settings.session_key.as_ref(),
     )?;
     let db = open_database(&settings).await?;
-    let app = Application::build(&settings, &keys, db.clone())?;
+    // Kept alive until the server stops; dropping it stops the simulators. Started before the
+    // app so the connection pages can offer "Use the sandbox".
+    let seed = Some(1);
+    let sandbox = if with_sandbox {
+        let sandbox = Sandbox::start(SandboxOptions {
+            seed,
+            ..SandboxOptions::default()
+        })
+        .await
+        .context("starting the sandbox")?;
+        Some(sandbox)
+    } else {
+        None
+    };
+    let link = sandbox.as_ref().map(sandbox_link);
+    let app = Application::build_with_sandbox(&settings, &keys, db.clone(), link)?;
     let url = format!("http://{}:{}", settings.bind.ip(), app.port());
     println!("Ferry is running at {url}");
     if settings.is_embedded_database() {
@@ -32,21 +47,10 @@ pub async fn run(
             settings.data_dir.display()
         );
     }
-    // Kept alive until the server stops; dropping it stops the simulators.
-    let sandbox = if with_sandbox {
-        let seed = Some(1);
-        let sandbox = Sandbox::start(SandboxOptions {
-            seed,
-            ..SandboxOptions::default()
-        })
-        .await
-        .context("starting the sandbox")?;
+    if let Some(sandbox) = &sandbox {
         println!();
-        super::sandbox::print_summary(&sandbox, seed);
-        Some(sandbox)
-    } else {
-        None
-    };
+        super::sandbox::print_summary(sandbox, seed);
+    }
     let workers = tokio::spawn(ferry_jobs::run_workers(db, async {
         tokio::signal::ctrl_c().await
     }));

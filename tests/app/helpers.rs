@@ -22,6 +22,8 @@ enum TestDb {
 pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
+    /// A fresh in-process sandbox per test, offered by "Use the sandbox".
+    pub sandbox: ferry_sandbox::Sandbox,
     store: TestDb,
     handle: actix_web::dev::ServerHandle,
 }
@@ -68,13 +70,23 @@ impl TestApp {
             master: SecretSlice::from(random_bytes()),
             session: SecretSlice::from(random_bytes()),
         };
-        let app = Application::build(&settings, &keys, db.clone()).expect("build app");
+        let sandbox = ferry_sandbox::Sandbox::start(ferry_sandbox::SandboxOptions::ephemeral())
+            .await
+            .expect("start the sandbox");
+        let app = Application::build_with_sandbox(
+            &settings,
+            &keys,
+            db.clone(),
+            Some(ferry::app::sandbox_link(&sandbox)),
+        )
+        .expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.server_handle();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
             db,
+            sandbox,
             store,
             handle,
         }
@@ -321,4 +333,44 @@ pub fn location(resp: &reqwest::Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// Connection helpers: the pages under `/integrations/{id}/connections`.
+impl TestClient {
+    pub fn connection_path(integration: &str, system: &str) -> String {
+        format!("/integrations/{integration}/connections/{system}")
+    }
+
+    /// Saves a connection through the form; `fields` include `auth_kind`.
+    pub async fn save_connection(
+        &self,
+        integration: &str,
+        system: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.post_form(&Self::connection_path(integration, system), fields)
+            .await
+    }
+
+    /// Presses *Test connection* and returns the page it leads to (with the flash message).
+    pub async fn test_connection(&self, integration: &str, system: &str) -> String {
+        let path = Self::connection_path(integration, system);
+        let resp = self.post_form(&format!("{path}/test"), &[]).await;
+        assert_eq!(resp.status(), 303, "test connection");
+        assert_eq!(location(&resp), path);
+        self.get_html(&path).await
+    }
+
+    /// The state badge on a connection's page: `Connected`, `Broken`, `Not tested`…
+    pub async fn connection_state(&self, integration: &str, system: &str) -> String {
+        let html = self
+            .get_html(&Self::connection_path(integration, system))
+            .await;
+        state_in(&html)
+    }
+}
+
+/// The connection state badge of a connection page.
+pub fn state_in(html: &str) -> String {
+    between(html, "id=\"connection-state\">", "<").expect("state badge")
 }

@@ -8,6 +8,7 @@ mod helpers;
 
 mod api_tokens;
 mod auth;
+mod connections;
 mod csrf;
 mod health;
 mod invitations;

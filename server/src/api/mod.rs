@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by bearer API tokens.
 
 mod auth;
+pub mod connections;
 pub mod integrations;
 pub mod me;
 

@@ -24,6 +24,7 @@ route_table! {
 #[template(path = "integrations/settings.html")]
 struct SettingsPage {
     layout: Layout,
+    id: String,
     name: String,
     environment: String,
     installed_at: String,
@@ -47,6 +48,7 @@ async fn integration_settings(
     }
     Ok(SettingsPage {
         layout: t.layout(format!("{} settings", detail.tile.name), Nav::Home),
+        id: detail.tile.id.to_string(),
         name: detail.tile.name.clone(),
         environment: detail.tile.environment.clone(),
         installed_at: when(&detail.installed_at),

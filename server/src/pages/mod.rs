@@ -3,6 +3,7 @@
 
 pub mod api_tokens;
 pub mod auth;
+pub mod connections;
 pub mod home;
 pub mod integrations;
 pub mod invitations;

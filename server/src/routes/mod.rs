@@ -103,7 +103,9 @@ areas!(
     pages::invitations,
     pages::api_tokens,
     pages::integrations,
+    pages::connections,
     pages::support,
     api::me,
     api::integrations,
+    api::connections,
 );
