@@ -29,8 +29,8 @@ pub use probe::describe_error;
 
 /// Status values stored in `connections.status`.
 const STATUS_UNTESTED: &str = "untested";
-const STATUS_OK: &str = "ok";
-const STATUS_FAILING: &str = "failing";
+pub(crate) const STATUS_OK: &str = "ok";
+pub(crate) const STATUS_FAILING: &str = "failing";
 
 /// One connection as the pages and the API show it: never a secret, only which secret
 /// fields are stored.
@@ -63,22 +63,12 @@ impl ConnectionView {
     }
 
     fn from_row(system: SystemKind, row: &connection::Model, secret_names: Vec<String>) -> Self {
-        let state = match (row.status.as_str(), row.last_tested_at) {
-            (STATUS_OK, Some(at)) => ConnectionState::Ok { checked_at: at },
-            (STATUS_FAILING, _) => ConnectionState::Broken {
-                error: row
-                    .last_error
-                    .clone()
-                    .unwrap_or_else(|| "The last test failed.".to_owned()),
-            },
-            _ => ConnectionState::Untested,
-        };
         Self {
             system,
             kind: AuthKind::parse(system, &row.auth_kind),
             settings: serde_json::from_value(row.settings.clone()).unwrap_or_default(),
             stored_secrets: secret_names,
-            state,
+            state: ConnectionState::from_row(Some(row)),
             last_tested_at: row.last_tested_at,
             last_error: row.last_error.clone(),
             updated_at: Some(row.updated_at),
@@ -244,9 +234,8 @@ pub async fn save_connection(
     let before = existing
         .as_ref()
         .map(|r| audit_snapshot(&r.auth_kind, &r.settings));
-    let (row_id, action) = match existing {
+    let (saved, action) = match existing {
         Some(row) => {
-            let row_id = row.id;
             let mut active = row.into_active_model();
             active.auth_kind = Set(input.kind.as_str().to_owned());
             active.settings = Set(settings.clone());
@@ -256,13 +245,11 @@ pub async fn save_connection(
             active.last_tested_at = Set(None);
             active.last_error = Set(None);
             active.updated_at = Set(now);
-            active.update(&tx).await?;
-            (row_id, "connection.updated")
+            (active.update(&tx).await?, "connection.updated")
         }
         None => {
-            let row_id = Uuid::now_v7();
-            connection::ActiveModel {
-                id: Set(row_id),
+            let inserted = connection::ActiveModel {
+                id: Set(Uuid::now_v7()),
                 tenant_id: Set(access.tenant.id().0),
                 integration_id: Set(id.0),
                 system: Set(system.as_str().to_owned()),
@@ -278,19 +265,18 @@ pub async fn save_connection(
             }
             .insert(&tx)
             .await?;
-            (row_id, "connection.created")
+            (inserted, "connection.created")
         }
     };
-    let mut change = Change::new(action, "connection", row_id)
+    let mut change = Change::new(action, "connection", saved.id)
         .after(audit_snapshot(input.kind.as_str(), &settings));
     if let Some(before) = before {
         change = change.before(before);
     }
     audit::record(&tx, access.tenant.id(), &access.actor, change).await?;
-    let row = find_row(&tx, &access.tenant, id, system).await?;
     tx.commit().await?;
     tracing::info!(action, "connection saved");
-    Ok(view_of(system, row.as_ref()))
+    Ok(view_of(system, Some(&saved)))
 }
 
 /// What *Test connection* found.

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::catalog::TriggerKind;
+use crate::connections::{STATUS_FAILING, STATUS_OK};
 use crate::entities::{connection, flow, integration};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{FlowId, IntegrationId};
@@ -46,13 +47,14 @@ pub enum ConnectionState {
 }
 
 impl ConnectionState {
-    fn from_row(row: Option<&connection::Model>) -> Self {
+    /// The one mapping from a stored `connections` row to what people see.
+    pub(crate) fn from_row(row: Option<&connection::Model>) -> Self {
         let Some(row) = row else {
             return Self::NotConnected;
         };
         match (row.status.as_str(), row.last_tested_at) {
-            ("ok", Some(at)) => Self::Ok { checked_at: at },
-            ("failing", _) => Self::Broken {
+            (STATUS_OK, Some(at)) => Self::Ok { checked_at: at },
+            (STATUS_FAILING, _) => Self::Broken {
                 error: row
                     .last_error
                     .clone()
