@@ -38,7 +38,7 @@ enum Connections {
 }
 
 #[derive(DeriveIden)]
-enum Flows {
+pub enum Flows {
     Table,
     Id,
     TenantId,

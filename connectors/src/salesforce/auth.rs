@@ -26,6 +26,8 @@ const ASSERTION_LIFETIME_SECS: i64 = 120;
 pub(crate) struct Session {
     pub access_token: SecretString,
     pub instance_url: Url,
+    /// The org's 18-character id, from the identity URL of the token response (`…/id/<org>/<user>`).
+    pub organization_id: Option<String>,
     /// Distinguishes tokens so a task that saw a stale one can tell whether another task has
     /// already replaced it.
     pub generation: u64,
@@ -55,6 +57,16 @@ struct TokenResponse {
     instance_url: String,
     /// Present when the connected app rotates refresh tokens.
     refresh_token: Option<String>,
+    /// The identity URL, `https://login.salesforce.com/id/<org id>/<user id>`.
+    id: Option<String>,
+}
+
+/// The org id inside an identity URL.
+fn organization_id(identity_url: &str) -> Option<String> {
+    let mut segments = identity_url.rsplit('/');
+    let _user = segments.next()?;
+    let org = segments.next()?;
+    (org.len() >= 15 && org.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| org.to_string())
 }
 
 impl TokenCache {
@@ -181,6 +193,7 @@ impl TokenCache {
         Ok(Session {
             access_token: SecretString::from(token.access_token),
             instance_url,
+            organization_id: token.id.as_deref().and_then(organization_id),
             generation: self.generations.fetch_add(1, Ordering::Relaxed) + 1,
         })
     }

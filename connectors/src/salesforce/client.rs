@@ -123,6 +123,12 @@ impl SalesforceClient {
         self.inner.tokens.refresh_token()
     }
 
+    /// The org this connection's user belongs to (18 characters), fetching a token if needed.
+    /// Outbound messages name their org, and the listener checks it against this.
+    pub async fn organization_id(&self) -> Result<Option<String>, ConnectorError> {
+        Ok(self.inner.tokens.session().await?.organization_id.clone())
+    }
+
     /// `/services/data/vNN.N/<rest>`.
     pub(crate) fn data_path(&self, rest: &str) -> String {
         format!("/services/data/{}/{}", self.inner.config.api_version, rest)

@@ -16,6 +16,11 @@ pub struct Model {
     pub enabled: bool,
     pub settings: Json,
     pub version: i32,
+    /// The secret in the flow's listener URL; `None` until first shown.
+    pub listener_token: Option<String>,
+    /// Scheduled polling resumes after this `SystemModstamp`.
+    pub poll_watermark: Option<String>,
+    pub polled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

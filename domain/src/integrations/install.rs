@@ -43,6 +43,9 @@ pub(crate) async fn install_salesforce_netsuite(
             enabled: Set(false),
             settings: Set(json!({})),
             version: Set(1),
+            listener_token: Set(Some(crate::secret_tokens::generate(""))),
+            poll_watermark: Set(None),
+            polled_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }
