@@ -112,6 +112,8 @@ pub struct ConnectionParams {
     pub base_url: String,
     pub certificate_id: String,
     pub algorithm: String,
+    /// NetSuite: requests at once (the account's concurrency limit); blank = 5.
+    pub concurrency_limit: String,
     pub private_key_pem: Option<SecretString>,
     pub client_secret: Option<SecretString>,
     pub refresh_token: Option<SecretString>,
@@ -145,6 +147,13 @@ pub struct ConnectionSettings {
     pub certificate_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<String>,
+    /// NetSuite: the account's concurrency limit Ferry keeps to, across every worker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency_limit: Option<u32>,
+    /// Salesforce: the org id learned by the last successful test; outbound messages must
+    /// name this org.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
 }
 
 /// Decrypted secret values by field name. Never shown by `Debug`, never serialized as is.
@@ -301,6 +310,15 @@ impl ConnectionInput {
                         errors.push("base_url", "Enter an http(s) URL or leave it blank.");
                     }
                     settings.base_url = Some(base);
+                }
+                if let Some(limit) = text(&params.concurrency_limit) {
+                    match limit.parse::<u32>() {
+                        Ok(n) if (1..=1000).contains(&n) => settings.concurrency_limit = Some(n),
+                        _ => errors.push(
+                            "concurrency_limit",
+                            "Enter a whole number from 1 to 1000, or leave it blank for 5.",
+                        ),
+                    }
                 }
                 if kind == AuthKind::ClientCredentials {
                     settings.client_id = Some(required(

@@ -1,6 +1,7 @@
 //! A tenant's connections to its Salesforce org and NetSuite account: storage (secrets
 //! encrypted under the master key), read models for the pages and API, and *Test connection*.
 
+mod clients;
 mod crypto;
 mod inputs;
 mod probe;
@@ -21,6 +22,10 @@ use crate::ids::IntegrationId;
 use crate::integrations::{ConnectionState, SystemKind};
 use crate::tenancy::{Role, Tenant, TenantAccess};
 
+pub use clients::{
+    CALL_OPTIONS_CLIENT, ClientCache, ClientsError, GateFactory, IntegrationClients,
+    build_netsuite, build_salesforce, in_process_gates,
+};
 pub use crypto::{decrypt, encrypt, key_id};
 pub use inputs::{
     AuthKind, ConnectionInput, ConnectionParams, ConnectionSettings, SecretValues, parse_system,
@@ -305,6 +310,7 @@ pub async fn test_connection(
             system.label()
         )));
     };
+    let mut organization_id = None;
     let outcome = match (
         AuthKind::parse(system, &row.auth_kind),
         stored_secrets(key, &row),
@@ -313,7 +319,10 @@ pub async fn test_connection(
             let settings: ConnectionSettings =
                 serde_json::from_value(row.settings.clone()).unwrap_or_default();
             match probe::probe(kind, &settings, &secrets).await {
-                Ok(()) => TestOutcome::Connected,
+                Ok(org) => {
+                    organization_id = org;
+                    TestOutcome::Connected
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "connection test failed");
                     TestOutcome::Failed(describe_error(&e))
@@ -338,7 +347,12 @@ pub async fn test_connection(
     let tx = db.begin().await?;
     let row_id = row.id;
     let now = Utc::now();
+    let mut settings = row.settings.clone();
+    if let (Some(org), Some(map)) = (&organization_id, settings.as_object_mut()) {
+        map.insert("organization_id".to_owned(), json!(org));
+    }
     let mut active = row.into_active_model();
+    active.settings = Set(settings);
     active.status = Set(status.to_owned());
     active.last_tested_at = Set(Some(now));
     active.last_error = Set(error.clone());
@@ -354,4 +368,37 @@ pub async fn test_connection(
     .await?;
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// Replaces the stored Salesforce refresh token after the connected app rotated it. Only the
+/// secret changes: status and settings stay, so flows keep running.
+pub(crate) async fn store_rotated_refresh_token(
+    db: &DatabaseConnection,
+    key: &SecretSlice<u8>,
+    connection_id: Uuid,
+    token: secrecy::SecretString,
+) -> DomainResult<()> {
+    let tx = db.begin().await?;
+    let Some(row) = connection::Entity::find_by_id(connection_id).one(&tx).await? else {
+        return Err(DomainError::NotFound);
+    };
+    let mut secrets = stored_secrets(key, &row)?;
+    secrets.0.insert("refresh_token".to_owned(), token);
+    let (ciphertext, key_id) = encrypt(key, &secrets.to_plain_json())?;
+    let tenant_id = row.tenant_id;
+    let mut active = row.into_active_model();
+    active.secrets_ciphertext = Set(Some(ciphertext));
+    active.key_id = Set(Some(key_id));
+    active.updated_at = Set(Utc::now());
+    active.update(&tx).await?;
+    audit::record(
+        &tx,
+        crate::ids::TenantId(tenant_id),
+        &crate::tenancy::Actor::system(),
+        Change::new("connection.refresh_token_rotated", "connection", connection_id),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(%connection_id, "stored a rotated Salesforce refresh token");
+    Ok(())
 }

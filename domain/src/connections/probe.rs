@@ -3,70 +3,29 @@
 
 use std::time::Duration;
 
-use ferry_connectors::netsuite::{
-    AssertionAlgorithm, NetsuiteClient, NetsuiteConfig, NetsuiteCredentials,
-};
-use ferry_connectors::salesforce::{
-    QueryOptions, SalesforceClient, SalesforceConfig, SalesforceCredentials,
-};
-use ferry_connectors::{ConnectorError, ErrorKind, System};
-use secrecy::SecretString;
+use std::sync::Arc;
 
+use ferry_connectors::netsuite::SemaphoreGate;
+use ferry_connectors::salesforce::QueryOptions;
+use ferry_connectors::{ConnectorError, ErrorKind};
+#[cfg(test)]
+use ferry_connectors::System;
+
+use super::clients::{build_netsuite, build_salesforce};
 use super::inputs::{AuthKind, ConnectionSettings, SecretValues};
 
 /// A test should answer while the person waits.
 const TEST_TIMEOUT: Duration = Duration::from_secs(20);
 
-fn need_secret(
-    system: System,
-    secrets: &SecretValues,
-    field: &str,
-) -> Result<SecretString, ConnectorError> {
-    secrets
-        .get(field)
-        .cloned()
-        .ok_or_else(|| ConnectorError::config(system, format!("no {field} is stored")))
-}
-
-fn need_text(
-    system: System,
-    value: &Option<String>,
-    field: &str,
-) -> Result<String, ConnectorError> {
-    value
-        .clone()
-        .ok_or_else(|| ConnectorError::config(system, format!("no {field} is stored")))
-}
-
-/// Runs the test against the remote system.
+/// Runs the test against the remote system; for Salesforce, returns the org id.
 pub(super) async fn probe(
     kind: AuthKind,
     settings: &ConnectionSettings,
     secrets: &SecretValues,
-) -> Result<(), ConnectorError> {
+) -> Result<Option<String>, ConnectorError> {
     match kind {
         AuthKind::JwtBearer | AuthKind::RefreshToken => {
-            let sys = System::Salesforce;
-            let mut config =
-                SalesforceConfig::new(&need_text(sys, &settings.login_url, "login URL")?)?
-                    .with_timeout(TEST_TIMEOUT);
-            if let Some(instance) = &settings.instance_url {
-                config = config.with_instance_url(instance)?;
-            }
-            let credentials = if kind == AuthKind::JwtBearer {
-                SalesforceCredentials::JwtBearer {
-                    consumer_key: need_text(sys, &settings.consumer_key, "consumer key")?,
-                    username: need_text(sys, &settings.username, "username")?,
-                    private_key_pem: need_secret(sys, secrets, "private_key_pem")?,
-                }
-            } else {
-                SalesforceCredentials::RefreshToken {
-                    client_id: need_text(sys, &settings.client_id, "client id")?,
-                    client_secret: secrets.get("client_secret").cloned(),
-                    refresh_token: need_secret(sys, secrets, "refresh_token")?,
-                }
-            };
-            let client = SalesforceClient::new(config, credentials)?;
+            let client = build_salesforce(kind, settings, secrets, TEST_TIMEOUT)?;
             client.authenticate().await?;
             client
                 .query_page::<serde_json::Value>(
@@ -74,41 +33,17 @@ pub(super) async fn probe(
                     QueryOptions::default(),
                 )
                 .await?;
-            Ok(())
+            client.organization_id().await
         }
         AuthKind::ClientCredentials | AuthKind::Tba => {
-            let sys = System::Netsuite;
-            let mut config =
-                NetsuiteConfig::new(&need_text(sys, &settings.account_id, "account id")?)?
-                    .with_timeout(TEST_TIMEOUT);
-            if let Some(base) = &settings.base_url {
-                config = config.with_base_url(base)?;
-            }
-            let credentials = if kind == AuthKind::ClientCredentials {
-                let algorithm = match settings.algorithm.as_deref() {
-                    Some("ES256") => AssertionAlgorithm::Es256,
-                    _ => AssertionAlgorithm::Ps256,
-                };
-                NetsuiteCredentials::client_credentials(
-                    need_text(sys, &settings.client_id, "client id")?,
-                    need_text(sys, &settings.certificate_id, "certificate id")?,
-                    algorithm,
-                    need_secret(sys, secrets, "private_key_pem")?,
-                )
-            } else {
-                NetsuiteCredentials::Tba {
-                    consumer_key: need_secret(sys, secrets, "consumer_key")?,
-                    consumer_secret: need_secret(sys, secrets, "consumer_secret")?,
-                    token_id: need_secret(sys, secrets, "token_id")?,
-                    token_secret: need_secret(sys, secrets, "token_secret")?,
-                }
-            };
-            let client = NetsuiteClient::new(config, credentials)?;
+            // A test is one request: the account's own gate is not needed for it.
+            let gate = Arc::new(SemaphoreGate::new(1));
+            let client = build_netsuite(kind, settings, secrets, TEST_TIMEOUT, gate)?;
             client.authenticate().await?;
             client
                 .suiteql_page::<serde_json::Value>("SELECT id FROM customer", 1, 0)
                 .await?;
-            Ok(())
+            Ok(None)
         }
     }
 }

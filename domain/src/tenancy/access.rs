@@ -61,6 +61,18 @@ pub struct Actor {
     pub label: String,
 }
 
+impl Actor {
+    /// Ferry itself (a job, a rotation), for the audit log.
+    pub fn system() -> Self {
+        Self {
+            kind: ActorKind::System,
+            user_id: None,
+            token_id: None,
+            label: "Ferry".to_owned(),
+        }
+    }
+}
+
 /// Verified access to one tenant with one role.
 #[derive(Clone, Debug)]
 pub struct TenantAccess {

@@ -287,6 +287,10 @@ fn stored_values(view: &ConnectionView) -> Values {
         ("base_url", v(&s.base_url)),
         ("certificate_id", v(&s.certificate_id)),
         ("algorithm", v(&s.algorithm)),
+        (
+            "concurrency_limit",
+            s.concurrency_limit.map(|n| n.to_string()).unwrap_or_default(),
+        ),
     ]
 }
 
@@ -312,11 +316,18 @@ fn submitted_values(form: &ConnectionParams) -> Values {
         ("base_url", form.base_url.clone()),
         ("certificate_id", form.certificate_id.clone()),
         ("algorithm", form.algorithm.clone()),
+        ("concurrency_limit", form.concurrency_limit.clone()),
     ]
 }
 
 /// (name, label, input, help) of each field of `kind`.
 fn field_specs(kind: AuthKind) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+    const CONCURRENCY: (&str, &str, &str, &str) = (
+        "concurrency_limit",
+        "Concurrency limit (optional)",
+        "text",
+        "Requests NetSuite accepts at once for this account (Setup › Integration › Integration Governance). Ferry never exceeds it, across all workers. Blank = 5.",
+    );
     const LOGIN: (&str, &str, &str, &str) = (
         "login_url",
         "Login URL",
@@ -389,6 +400,7 @@ fn field_specs(kind: AuthKind) -> Vec<(&'static str, &'static str, &'static str,
         AuthKind::ClientCredentials => vec![
             ACCOUNT,
             BASE,
+            CONCURRENCY,
             (
                 "client_id",
                 "Client ID",
@@ -417,6 +429,7 @@ fn field_specs(kind: AuthKind) -> Vec<(&'static str, &'static str, &'static str,
         AuthKind::Tba => vec![
             ACCOUNT,
             BASE,
+            CONCURRENCY,
             (
                 "consumer_key",
                 "Consumer key",

@@ -1,0 +1,229 @@
+//! The inbox: every notification, polled change, retry and re-queue is a row in `sync_events`
+//! before anything else happens, so nothing acknowledged is ever lost. Workers claim due rows
+//! in batches; a claim that outlives its worker is handed out again.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, Value};
+use uuid::Uuid;
+
+use super::sql;
+use crate::entities::sync_event;
+
+pub const PENDING: &str = "pending";
+pub const CLAIMED: &str = "claimed";
+pub const DONE: &str = "done";
+
+/// How long a claim may last before the rows are assumed orphaned (the worker died).
+pub const CLAIM_TIMEOUT: Duration = Duration::minutes(10);
+
+/// Where an event came from; the record timeline shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventSource {
+    /// A Salesforce outbound message.
+    Outbound,
+    /// Scheduled polling.
+    Poll,
+    /// A person pressed Retry (or support did).
+    Retry,
+    /// The parent record synced; this one was waiting for it.
+    Dependency,
+}
+
+impl EventSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventSource::Outbound => "outbound",
+            EventSource::Poll => "poll",
+            EventSource::Retry => "retry",
+            EventSource::Dependency => "dependency",
+        }
+    }
+
+    pub fn label(source: &str) -> &'static str {
+        match source {
+            "outbound" => "Salesforce notification",
+            "poll" => "scheduled poll",
+            "retry" => "manual retry",
+            "dependency" => "parent synced",
+            _ => "event",
+        }
+    }
+}
+
+/// One event to add.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub record_id: String,
+    pub source: EventSource,
+    pub notification_id: Option<String>,
+    pub modstamp: Option<String>,
+}
+
+/// Adds events, dropping those already present (same notification id, or same record and
+/// modstamp). Returns how many were new.
+pub async fn add(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    flow_id: Uuid,
+    events: Vec<NewEvent>,
+) -> Result<u64, DbErr> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let now = Utc::now();
+    let rows = events.into_iter().map(|e| sync_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant_id),
+        flow_id: Set(flow_id),
+        record_id: Set(e.record_id),
+        source: Set(e.source.as_str().to_owned()),
+        notification_id: Set(e.notification_id),
+        modstamp: Set(e.modstamp),
+        status: Set(PENDING.to_owned()),
+        attempts: Set(0),
+        available_at: Set(now),
+        claimed_at: Set(None),
+        received_at: Set(now),
+        done_at: Set(None),
+    });
+    sync_event::Entity::insert_many(rows)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await
+}
+
+/// A claimed event.
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub record_id: String,
+    pub source: String,
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due events of `flow_id`, skipping records another worker is
+/// processing right now, so one record is not synced twice at once.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    flow_id: Uuid,
+    limit: u64,
+) -> Result<Vec<Claimed>, DbErr> {
+    let now = Utc::now();
+    let lock = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => "FOR UPDATE SKIP LOCKED",
+        _ => "",
+    };
+    let sql_text = format!(
+        "UPDATE sync_events SET status = '{CLAIMED}', claimed_at = $1 \
+         WHERE id IN (SELECT id FROM sync_events \
+             WHERE status = '{PENDING}' AND flow_id = $2 AND available_at <= $1 \
+             AND record_id NOT IN (SELECT record_id FROM sync_events \
+                 WHERE status = '{CLAIMED}' AND flow_id = $2) \
+             ORDER BY available_at LIMIT $3 {lock}) \
+         RETURNING id, record_id, source, attempts"
+    );
+    let rows = sql::query(
+        db,
+        &sql_text,
+        vec![now.into(), flow_id.into(), (limit as i64).into()],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Claimed {
+                id: r.try_get("", "id")?,
+                record_id: r.try_get("", "record_id")?,
+                source: r.try_get("", "source")?,
+                attempts: r.try_get("", "attempts")?,
+            })
+        })
+        .collect()
+}
+
+fn id_values(ids: &[Uuid], first: usize) -> (String, Vec<Value>) {
+    (
+        sql::placeholders(first, ids.len()),
+        ids.iter().map(|id| (*id).into()).collect(),
+    )
+}
+
+/// Marks events processed.
+pub async fn finish(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let (list, mut values) = id_values(ids, 2);
+    values.insert(0, Utc::now().into());
+    sql::execute(
+        db,
+        &format!("UPDATE sync_events SET status = '{DONE}', done_at = $1 WHERE id IN ({list})"),
+        values,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Puts events back for a later attempt.
+pub async fn retry_at(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let (list, mut values) = id_values(ids, 2);
+    values.insert(0, at.into());
+    sql::execute(
+        db,
+        &format!(
+            "UPDATE sync_events SET status = '{PENDING}', attempts = attempts + 1, \
+             available_at = $1, claimed_at = NULL WHERE id IN ({list})"
+        ),
+        values,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Hands out again the claims of workers that died. Returns how many.
+pub async fn release_orphaned_claims(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    sql::execute(
+        db,
+        &format!(
+            "UPDATE sync_events SET status = '{PENDING}', claimed_at = NULL \
+             WHERE status = '{CLAIMED}' AND claimed_at < $1"
+        ),
+        vec![(Utc::now() - CLAIM_TIMEOUT).into()],
+    )
+    .await
+}
+
+/// Flows with events that are due and have waited at least `idle` (nobody picked them up:
+/// a wake-up was lost, or a retry's time came).
+pub async fn flows_with_due_events(
+    db: &impl ConnectionTrait,
+    idle: Duration,
+) -> Result<Vec<Uuid>, DbErr> {
+    let rows = sql::query(
+        db,
+        &format!(
+            "SELECT DISTINCT flow_id FROM sync_events WHERE status = '{PENDING}' AND available_at <= $1"
+        ),
+        vec![(Utc::now() - idle).into()],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get("", "flow_id")).collect()
+}
+
+/// Forgets processed events older than `age`: the timeline keeps outcomes, not triggers, for
+/// longer than that.
+pub async fn purge_done(db: &impl ConnectionTrait, age: Duration) -> Result<u64, DbErr> {
+    sql::execute(
+        db,
+        &format!("DELETE FROM sync_events WHERE status = '{DONE}' AND done_at < $1"),
+        vec![(Utc::now() - age).into()],
+    )
+    .await
+}
