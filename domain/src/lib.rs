@@ -9,6 +9,7 @@ pub mod connections;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod governor;
 pub mod ids;
 pub mod integrations;
 pub mod invitations;
