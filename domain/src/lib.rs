@@ -10,6 +10,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod flows;
+pub mod governor;
 pub mod ids;
 pub mod integrations;
 pub mod invitations;

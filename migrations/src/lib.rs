@@ -7,6 +7,7 @@ mod common;
 mod m20261126_000001_accounts;
 mod m20261126_000002_integrations;
 mod m20261126_000003_audit_log;
+mod m20261126_000004_netsuite_leases;
 mod m20261126_000005_sync;
 
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_accounts::Migration),
             Box::new(m20261126_000002_integrations::Migration),
             Box::new(m20261126_000003_audit_log::Migration),
+            Box::new(m20261126_000004_netsuite_leases::Migration),
             Box::new(m20261126_000005_sync::Migration),
         ]
     }
