@@ -10,6 +10,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod ids;
+pub mod inbox;
 pub mod integrations;
 pub mod invitations;
 pub mod members;
