@@ -12,6 +12,7 @@ pub mod error;
 pub mod flows;
 pub mod governor;
 pub mod ids;
+pub mod inbox;
 pub mod integrations;
 pub mod invitations;
 pub mod members;
