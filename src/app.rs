@@ -11,6 +11,10 @@ use anyhow::Context;
 use ferry_migrations::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 
+use ferry_domain::connections::{ClientCache, GateFactory};
+use ferry_domain::sync::SyncContext;
+use ferry_jobs::JobQueues;
+
 use crate::config::Settings;
 use crate::keys::Keys;
 
@@ -26,6 +30,25 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
         .with_context(|| format!("cannot open the database at {}", redact_url(&url)))?;
     migrate(&db).await?;
     Ok(db)
+}
+
+/// What syncing needs (database, client cache with the NetSuite governor, job queues), and the
+/// queues for the workers. The same for `serve`, `worker` and the tests.
+pub async fn sync_runtime(
+    settings: &Settings,
+    keys: &Keys,
+    db: &DatabaseConnection,
+) -> anyhow::Result<(SyncContext, JobQueues)> {
+    let queues = JobQueues::open(db, &settings.database_url()).await?;
+    let registry = ferry_domain::governor::GateRegistry::new(db.clone());
+    let gates: GateFactory =
+        Arc::new(move |account: &str, limit: u32| registry.gate(account, limit));
+    let ctx = SyncContext {
+        db: db.clone(),
+        clients: ClientCache::new(db.clone(), Arc::new(keys.master.clone()), gates),
+        waker: Arc::new(queues.clone()),
+    };
+    Ok((ctx, queues))
 }
 
 /// Applies pending migrations; a no-op when there are none.
@@ -87,8 +110,8 @@ pub struct Application {
 
 impl Application {
     /// Binds `settings.bind` (port 0 picks a free port) and builds the server.
-    pub fn build(settings: &Settings, keys: &Keys, db: DatabaseConnection) -> anyhow::Result<Self> {
-        Self::build_with_sandbox(settings, keys, db, None)
+    pub fn build(settings: &Settings, keys: &Keys, sync: SyncContext) -> anyhow::Result<Self> {
+        Self::build_with_sandbox(settings, keys, sync, None)
     }
 
     /// [`Application::build`], offering "Use the sandbox" on the connection pages when an
@@ -96,9 +119,10 @@ impl Application {
     pub fn build_with_sandbox(
         settings: &Settings,
         keys: &Keys,
-        db: DatabaseConnection,
+        sync: SyncContext,
         sandbox: Option<ferry_server::SandboxLink>,
     ) -> anyhow::Result<Self> {
+        let db = sync.db.clone();
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -107,6 +131,7 @@ impl Application {
             session_key: Arc::new(keys.session.clone()),
             master_key: Arc::new(keys.master.clone()),
             sandbox: sandbox.map(Arc::new),
+            sync,
             settings: ferry_server::WebSettings {
                 session_ttl: chrono::Duration::hours(settings.session_ttl_hours),
                 force_secure_cookies: settings.secure_cookies,

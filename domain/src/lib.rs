@@ -18,6 +18,7 @@ pub mod invitations;
 pub mod members;
 mod secret_tokens;
 pub mod support;
+pub mod sync;
 pub mod tenancy;
 
 pub use error::{DomainError, DomainResult, FieldError, FieldErrors};

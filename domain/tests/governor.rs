@@ -10,7 +10,7 @@ use std::time::Duration;
 use ferry_connectors::netsuite::{
     ConcurrencyGate, GatePermit, NetsuiteClient, NetsuiteConfig, NetsuiteCredentials, Priority,
 };
-use ferry_domain::governor::{LeaseOptions, PgLeaseGate, netsuite_gate};
+use ferry_domain::governor::{GateRegistry, LeaseOptions, PgLeaseGate};
 use ferry_migrations::{Migrator, MigratorTrait};
 use ferry_sandbox::netsuite::NetsuiteSettings;
 use ferry_sandbox::{Sandbox, SandboxOptions};
@@ -176,7 +176,7 @@ async fn two_processes_together_never_exceed_the_account_limit_and_nothing_is_re
     let account = unique_account();
     let (pool_a, pool_b) = (db.pool().await, db.pool().await);
     // One process builds its gate through the factory, the other directly: the same leases.
-    let gate_a = netsuite_gate(&pool_a, &account, 3);
+    let gate_a = GateRegistry::new(pool_a.clone()).gate(&account, 3);
     let gate_b: Arc<dyn ConcurrencyGate> = Arc::new(PgLeaseGate::new(pool_b, &account, 3));
     let clients = [
         netsuite_client(&sandbox, gate_a),
@@ -417,10 +417,11 @@ async fn a_429_shrinks_the_limit_of_every_process_for_the_cooldown_but_never_to_
 async fn on_sqlite_each_account_gets_one_shared_in_process_gate() {
     let db = ferry_domain::db::connect("sqlite::memory:").await.unwrap();
     let account = unique_account();
-    let gate = netsuite_gate(&db, &account, 2);
-    let same = netsuite_gate(&db, &account.to_lowercase().replace('_', "-"), 2);
+    let registry = GateRegistry::new(db.clone());
+    let gate = registry.gate(&account, 2);
+    let same = registry.gate(&account.to_lowercase().replace('_', "-"), 2);
     assert!(Arc::ptr_eq(&gate, &same));
-    let resized = netsuite_gate(&db, &account, 4);
+    let resized = registry.gate(&account, 4);
     assert!(!Arc::ptr_eq(&gate, &resized));
     // No lease tables are needed: the gate is a semaphore.
     let _one = acquire(gate.as_ref(), Priority::RealTime).await;

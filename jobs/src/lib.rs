@@ -1,8 +1,11 @@
-//! Background work. Each job is a plain async function over its arguments
-//! (ids only, never secrets) so tests can run it without a queue; the apalis
-//! wiring in [`workers`] only schedules and retries.
+//! Background work. Each job is a plain async function over its arguments (ids only, never
+//! secrets) so tests can run it without a queue; the apalis wiring in [`workers`] only
+//! schedules, and [`queues`] is where wake-ups are pushed.
 
 pub mod housekeeping;
+pub mod queues;
+pub mod sync_jobs;
 pub mod workers;
 
+pub use queues::JobQueues;
 pub use workers::run_workers;

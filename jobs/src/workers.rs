@@ -1,37 +1,142 @@
-//! apalis wiring: which job runs when. No logic lives here.
+//! apalis wiring: which job runs when, on which queue. No logic lives here.
 
 use std::future::Future;
 use std::str::FromStr;
+use std::time::Duration;
 
+use apalis::layers::WorkerBuilderExt;
 use apalis::prelude::*;
 use apalis_cron::{CronScheduler, Tick};
 use cron::Schedule;
 use sea_orm::DatabaseConnection;
 
+use ferry_domain::sync::SyncContext;
+
 use crate::housekeeping::run_housekeeping;
+use crate::queues::JobQueues;
+use crate::sync_jobs::{self, RunBackfill, SyncFlow};
 
 /// Hourly, at minute 17 (off the hour, away from everyone else's cron jobs).
 const HOUSEKEEPING_SCHEDULE: &str = "0 17 * * * *";
+/// Every 5 seconds: orphaned claims, due retries, stale backfills.
+const SWEEP_SCHEDULE: &str = "*/5 * * * * *";
+/// Every minute: scheduled flows whose interval has passed.
+const POLL_SCHEDULE: &str = "0 * * * * *";
+/// Flow drains at once per process. Each is a batch of up to 200 records.
+const SYNC_CONCURRENCY: usize = 4;
+/// SQLite has no LISTEN/NOTIFY; a short poll keeps real-time real.
+const SQLITE_POLL: Duration = Duration::from_millis(100);
 
 async fn housekeeping_tick(_tick: Tick, db: Data<DatabaseConnection>) -> Result<(), BoxDynError> {
     run_housekeeping(&db).await?;
     Ok(())
 }
 
+async fn sweep_tick(_tick: Tick, ctx: Data<SyncContext>) -> Result<(), BoxDynError> {
+    sync_jobs::sweep(&ctx).await?;
+    Ok(())
+}
+
+async fn poll_tick(_tick: Tick, ctx: Data<SyncContext>) -> Result<(), BoxDynError> {
+    sync_jobs::poll(&ctx).await?;
+    Ok(())
+}
+
+async fn sync_flow(job: SyncFlow, ctx: Data<SyncContext>) -> Result<(), BoxDynError> {
+    sync_jobs::sync_flow(&ctx, &job).await?;
+    Ok(())
+}
+
+async fn run_backfill(job: RunBackfill, ctx: Data<SyncContext>) -> Result<(), BoxDynError> {
+    sync_jobs::run_backfill(&ctx, &job).await?;
+    Ok(())
+}
+
 /// Runs every worker until `shutdown` completes.
 pub async fn run_workers(
-    db: DatabaseConnection,
+    ctx: SyncContext,
+    queues: JobQueues,
     shutdown: impl Future<Output = std::io::Result<()>> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let schedule = Schedule::from_str(HOUSEKEEPING_SCHEDULE)?;
-    Monitor::new()
-        .register(move |_| {
-            WorkerBuilder::new("ferry-housekeeping")
-                .backend(CronScheduler::new(schedule.clone()))
-                .data(db.clone())
-                .build(housekeeping_tick)
+    let cron = |s: &str| Schedule::from_str(s);
+    let (housekeeping, sweep, poll) = (
+        cron(HOUSEKEEPING_SCHEDULE)?,
+        cron(SWEEP_SCHEDULE)?,
+        cron(POLL_SCHEDULE)?,
+    );
+    let db = ctx.db.clone();
+    let mut monitor = Monitor::new()
+        .register({
+            let db = db.clone();
+            move |_| {
+                WorkerBuilder::new("ferry-housekeeping")
+                    .backend(CronScheduler::new(housekeeping.clone()))
+                    .data(db.clone())
+                    .build(housekeeping_tick)
+            }
         })
-        .run_with_signal(shutdown)
-        .await?;
+        .register({
+            let ctx = ctx.clone();
+            move |_| {
+                WorkerBuilder::new("ferry-sweep")
+                    .backend(CronScheduler::new(sweep.clone()))
+                    .data(ctx.clone())
+                    .build(sweep_tick)
+            }
+        })
+        .register({
+            let ctx = ctx.clone();
+            move |_| {
+                WorkerBuilder::new("ferry-poll")
+                    .backend(CronScheduler::new(poll.clone()))
+                    .data(ctx.clone())
+                    .build(poll_tick)
+            }
+        });
+    monitor = match queues {
+        JobQueues::Postgres { sync, backfill } => monitor
+            .register({
+                let ctx = ctx.clone();
+                move |_| {
+                    WorkerBuilder::new("ferry-sync")
+                        .backend(sync.clone().with_pubsub())
+                        .data(ctx.clone())
+                        .concurrency(SYNC_CONCURRENCY)
+                        .build(sync_flow)
+                }
+            })
+            .register({
+                let ctx = ctx.clone();
+                move |_| {
+                    WorkerBuilder::new("ferry-backfill")
+                        .backend(backfill.clone().with_pubsub())
+                        .data(ctx.clone())
+                        .concurrency(1)
+                        .build(run_backfill)
+                }
+            }),
+        JobQueues::Sqlite { sync, backfill } => monitor
+            .register({
+                let ctx = ctx.clone();
+                move |_| {
+                    WorkerBuilder::new("ferry-sync")
+                        .backend(sync.clone().poll_with_interval(SQLITE_POLL))
+                        .data(ctx.clone())
+                        .concurrency(SYNC_CONCURRENCY)
+                        .build(sync_flow)
+                }
+            })
+            .register({
+                let ctx = ctx.clone();
+                move |_| {
+                    WorkerBuilder::new("ferry-backfill")
+                        .backend(backfill.clone().poll_with_interval(SQLITE_POLL))
+                        .data(ctx.clone())
+                        .concurrency(1)
+                        .build(run_backfill)
+                }
+            }),
+    };
+    monitor.run_with_signal(shutdown).await?;
     Ok(())
 }

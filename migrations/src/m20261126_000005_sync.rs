@@ -146,10 +146,7 @@ impl MigrationTrait for Migration {
             string_len_null(FlowsExtra::PollWatermark, 40),
             timestamp_with_time_zone_null(FlowsExtra::PolledAt),
         ] {
-            if !manager
-                .has_column("flows", &col.get_column_name())
-                .await?
-            {
+            if !manager.has_column("flows", &col.get_column_name()).await? {
                 manager
                     .alter_table(
                         Table::alter()
@@ -162,9 +159,13 @@ impl MigrationTrait for Migration {
         }
         manager
             .create_index(
-                index("flows_listener_token", Flows::Table, [FlowsExtra::ListenerToken])
-                    .unique()
-                    .take(),
+                index(
+                    "flows_listener_token",
+                    Flows::Table,
+                    [FlowsExtra::ListenerToken],
+                )
+                .unique()
+                .take(),
             )
             .await?;
 
@@ -208,7 +209,11 @@ impl MigrationTrait for Migration {
                 index(
                     "sync_events_record_modstamp",
                     SyncEvents::Table,
-                    [SyncEvents::FlowId, SyncEvents::RecordId, SyncEvents::Modstamp],
+                    [
+                        SyncEvents::FlowId,
+                        SyncEvents::RecordId,
+                        SyncEvents::Modstamp,
+                    ],
                 )
                 .unique()
                 .take(),
@@ -218,14 +223,22 @@ impl MigrationTrait for Migration {
             .create_index(index(
                 "sync_events_due",
                 SyncEvents::Table,
-                [SyncEvents::Status, SyncEvents::FlowId, SyncEvents::AvailableAt],
+                [
+                    SyncEvents::Status,
+                    SyncEvents::FlowId,
+                    SyncEvents::AvailableAt,
+                ],
             ))
             .await?;
         manager
             .create_index(index(
                 "sync_events_timeline",
                 SyncEvents::Table,
-                [SyncEvents::TenantId, SyncEvents::RecordId, SyncEvents::ReceivedAt],
+                [
+                    SyncEvents::TenantId,
+                    SyncEvents::RecordId,
+                    SyncEvents::ReceivedAt,
+                ],
             ))
             .await?;
 
@@ -313,7 +326,11 @@ impl MigrationTrait for Migration {
             .create_index(index(
                 "sync_outcomes_timeline",
                 SyncOutcomes::Table,
-                [SyncOutcomes::TenantId, SyncOutcomes::RecordId, SyncOutcomes::At],
+                [
+                    SyncOutcomes::TenantId,
+                    SyncOutcomes::RecordId,
+                    SyncOutcomes::At,
+                ],
             ))
             .await?;
         manager
@@ -360,7 +377,11 @@ impl MigrationTrait for Migration {
         for (name, cols) in [
             (
                 "sync_errors_tenant_status_seen",
-                vec![SyncErrors::TenantId, SyncErrors::Status, SyncErrors::LastSeenAt],
+                vec![
+                    SyncErrors::TenantId,
+                    SyncErrors::Status,
+                    SyncErrors::LastSeenAt,
+                ],
             ),
             (
                 "sync_errors_record",
@@ -372,7 +393,11 @@ impl MigrationTrait for Migration {
             ),
             (
                 "sync_errors_waiting",
-                vec![SyncErrors::TenantId, SyncErrors::WaitingOn, SyncErrors::Status],
+                vec![
+                    SyncErrors::TenantId,
+                    SyncErrors::WaitingOn,
+                    SyncErrors::Status,
+                ],
             ),
             (
                 "sync_errors_status_seen",

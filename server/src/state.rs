@@ -40,6 +40,8 @@ pub struct AppState {
     /// The in-process sandbox, when one runs (`ferry serve --sandbox`, tests): its endpoints
     /// and demo credentials behind the "Use the sandbox" button.
     pub sandbox: Option<Arc<SandboxLink>>,
+    /// What the listener, retries and backfills need: the inbox and a way to wake workers.
+    pub sync: ferry_domain::sync::SyncContext,
 }
 
 /// Where the in-process simulators listen and the demo credentials registered on them. A

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use ferry_sandbox::{Sandbox, SandboxOptions};
 
-use crate::app::{Application, open_database, sandbox_link};
+use crate::app::{Application, open_database, sandbox_link, sync_runtime};
 use crate::config::Settings;
 use crate::keys::Keys;
 
@@ -38,7 +38,8 @@ pub async fn run(
         None
     };
     let link = sandbox.as_ref().map(sandbox_link);
-    let app = Application::build_with_sandbox(&settings, &keys, db.clone(), link)?;
+    let (sync, queues) = sync_runtime(&settings, &keys, &db).await?;
+    let app = Application::build_with_sandbox(&settings, &keys, sync.clone(), link)?;
     let url = format!("http://{}:{}", settings.bind.ip(), app.port());
     println!("Ferry is running at {url}");
     if settings.is_embedded_database() {
@@ -51,7 +52,7 @@ pub async fn run(
         println!();
         super::sandbox::print_summary(sandbox, seed);
     }
-    let workers = tokio::spawn(ferry_jobs::run_workers(db, async {
+    let workers = tokio::spawn(ferry_jobs::run_workers(sync, queues, async {
         tokio::signal::ctrl_c().await
     }));
     app.run_until_stopped().await?;

@@ -1,10 +1,18 @@
 //! `ferry worker`: background workers only.
 
-use crate::app::open_database;
+use crate::app::{open_database, sync_runtime};
 use crate::config::Settings;
+use crate::keys::Keys;
 
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    // The worker decrypts connection secrets, so it needs the same master key as `serve`.
+    let keys = Keys::load_or_create(
+        &settings.data_dir,
+        settings.master_key.as_ref(),
+        settings.session_key.as_ref(),
+    )?;
     let db = open_database(&settings).await?;
+    let (sync, queues) = sync_runtime(&settings, &keys, &db).await?;
     println!("Ferry worker started.");
-    ferry_jobs::run_workers(db, async { tokio::signal::ctrl_c().await }).await
+    ferry_jobs::run_workers(sync, queues, async { tokio::signal::ctrl_c().await }).await
 }

@@ -26,6 +26,7 @@ pub struct TestApp {
     pub sandbox: ferry_sandbox::Sandbox,
     store: TestDb,
     handle: actix_web::dev::ServerHandle,
+    workers: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl TestApp {
@@ -73,10 +74,18 @@ impl TestApp {
         let sandbox = ferry_sandbox::Sandbox::start(ferry_sandbox::SandboxOptions::ephemeral())
             .await
             .expect("start the sandbox");
+        let (sync, queues) = ferry::app::sync_runtime(&settings, &keys, &db)
+            .await
+            .expect("sync runtime");
+        let workers = tokio::spawn(ferry_jobs::run_workers(
+            sync.clone(),
+            queues,
+            std::future::pending(),
+        ));
         let app = Application::build_with_sandbox(
             &settings,
             &keys,
-            db.clone(),
+            sync,
             Some(ferry::app::sandbox_link(&sandbox)),
         )
         .expect("build app");
@@ -89,6 +98,7 @@ impl TestApp {
             sandbox,
             store,
             handle,
+            workers,
         }
     }
 
@@ -129,6 +139,7 @@ impl Drop for TestApp {
         // Ask the server to stop without waiting: it runs on this test's
         // runtime, which is blocked here, so awaiting would deadlock.
         drop(self.handle.stop(false));
+        self.workers.abort();
         let TestDb::Postgres { admin_url, name } = &self.store else {
             return;
         };

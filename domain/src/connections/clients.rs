@@ -29,14 +29,22 @@ pub const CALL_OPTIONS_CLIENT: &str = "ferry";
 /// Data calls of flows may take a while under load; a hung request must still end.
 const FLOW_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn need_secret(system: System, secrets: &SecretValues, field: &str) -> Result<SecretString, ConnectorError> {
+fn need_secret(
+    system: System,
+    secrets: &SecretValues,
+    field: &str,
+) -> Result<SecretString, ConnectorError> {
     secrets
         .get(field)
         .cloned()
         .ok_or_else(|| ConnectorError::config(system, format!("no {field} is stored")))
 }
 
-fn need_text(system: System, value: &Option<String>, field: &str) -> Result<String, ConnectorError> {
+fn need_text(
+    system: System,
+    value: &Option<String>,
+    field: &str,
+) -> Result<String, ConnectorError> {
     value
         .clone()
         .ok_or_else(|| ConnectorError::config(system, format!("no {field} is stored")))
@@ -67,7 +75,12 @@ pub fn build_salesforce(
             client_secret: secrets.get("client_secret").cloned(),
             refresh_token: need_secret(sys, secrets, "refresh_token")?,
         },
-        _ => return Err(ConnectorError::config(sys, "not a Salesforce authentication kind")),
+        _ => {
+            return Err(ConnectorError::config(
+                sys,
+                "not a Salesforce authentication kind",
+            ));
+        }
     };
     SalesforceClient::new(config, credentials)
 }
@@ -105,7 +118,12 @@ pub fn build_netsuite(
             token_id: need_secret(sys, secrets, "token_id")?,
             token_secret: need_secret(sys, secrets, "token_secret")?,
         },
-        _ => return Err(ConnectorError::config(sys, "not a NetSuite authentication kind")),
+        _ => {
+            return Err(ConnectorError::config(
+                sys,
+                "not a NetSuite authentication kind",
+            ));
+        }
     };
     NetsuiteClient::with_gate(config, credentials, gate)
 }
@@ -163,7 +181,11 @@ pub struct ClientCache {
 }
 
 impl ClientCache {
-    pub fn new(db: DatabaseConnection, master_key: Arc<SecretSlice<u8>>, gates: GateFactory) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        master_key: Arc<SecretSlice<u8>>,
+        gates: GateFactory,
+    ) -> Self {
         Self {
             db,
             master_key,
@@ -209,15 +231,23 @@ impl ClientCache {
         Ok(clients)
     }
 
-    fn build(&self, sf: &connection::Model, ns: &connection::Model) -> Result<IntegrationClients, ClientsError> {
+    fn build(
+        &self,
+        sf: &connection::Model,
+        ns: &connection::Model,
+    ) -> Result<IntegrationClients, ClientsError> {
         let settings = |row: &connection::Model| -> ConnectionSettings {
             serde_json::from_value(row.settings.clone()).unwrap_or_default()
         };
         let (sf_settings, ns_settings) = (settings(sf), settings(ns));
-        let sf_secrets = stored_secrets(&self.master_key, sf).map_err(|_| ClientsError::Secrets("Salesforce"))?;
-        let ns_secrets = stored_secrets(&self.master_key, ns).map_err(|_| ClientsError::Secrets("NetSuite"))?;
-        let sf_kind = AuthKind::parse(SystemKind::Salesforce, &sf.auth_kind).ok_or(ClientsError::NotWorking("Salesforce"))?;
-        let ns_kind = AuthKind::parse(SystemKind::NetSuite, &ns.auth_kind).ok_or(ClientsError::NotWorking("NetSuite"))?;
+        let sf_secrets = stored_secrets(&self.master_key, sf)
+            .map_err(|_| ClientsError::Secrets("Salesforce"))?;
+        let ns_secrets =
+            stored_secrets(&self.master_key, ns).map_err(|_| ClientsError::Secrets("NetSuite"))?;
+        let sf_kind = AuthKind::parse(SystemKind::Salesforce, &sf.auth_kind)
+            .ok_or(ClientsError::NotWorking("Salesforce"))?;
+        let ns_kind = AuthKind::parse(SystemKind::NetSuite, &ns.auth_kind)
+            .ok_or(ClientsError::NotWorking("NetSuite"))?;
         let account = ns_settings.account_id.clone().unwrap_or_default();
         let limit = ns_settings.concurrency_limit.unwrap_or(DEFAULT_CONCURRENCY);
         let gate = (self.gates)(&account, limit);
@@ -234,16 +264,26 @@ impl ClientCache {
 
     /// Stores a refresh token the connected app rotated while these clients ran, so the next
     /// process (or a restart) does not log in with a revoked one.
-    pub async fn persist_rotated_token(&self, clients: &IntegrationClients) -> Result<(), ClientsError> {
+    pub async fn persist_rotated_token(
+        &self,
+        clients: &IntegrationClients,
+    ) -> Result<(), ClientsError> {
         let Some(current) = clients.salesforce.current_refresh_token() else {
             return Ok(());
         };
         if clients.stored_refresh_token.as_deref() == Some(current.expose_secret()) {
             return Ok(());
         }
-        super::store_rotated_refresh_token(&self.db, &self.master_key, clients.salesforce_connection, current)
-            .await
-            .map_err(|e| ClientsError::Connector(ConnectorError::config(System::Salesforce, e.to_string())))?;
+        super::store_rotated_refresh_token(
+            &self.db,
+            &self.master_key,
+            clients.salesforce_connection,
+            current,
+        )
+        .await
+        .map_err(|e| {
+            ClientsError::Connector(ConnectorError::config(System::Salesforce, e.to_string()))
+        })?;
         // The stored row changed: drop every cached client built from the old one.
         self.cached
             .lock()

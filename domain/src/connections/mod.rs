@@ -379,7 +379,10 @@ pub(crate) async fn store_rotated_refresh_token(
     token: secrecy::SecretString,
 ) -> DomainResult<()> {
     let tx = db.begin().await?;
-    let Some(row) = connection::Entity::find_by_id(connection_id).one(&tx).await? else {
+    let Some(row) = connection::Entity::find_by_id(connection_id)
+        .one(&tx)
+        .await?
+    else {
         return Err(DomainError::NotFound);
     };
     let mut secrets = stored_secrets(key, &row)?;
@@ -395,7 +398,11 @@ pub(crate) async fn store_rotated_refresh_token(
         &tx,
         crate::ids::TenantId(tenant_id),
         &crate::tenancy::Actor::system(),
-        Change::new("connection.refresh_token_rotated", "connection", connection_id),
+        Change::new(
+            "connection.refresh_token_rotated",
+            "connection",
+            connection_id,
+        ),
     )
     .await?;
     tx.commit().await?;

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
+#[cfg(test)]
+use ferry_connectors::System;
 use ferry_connectors::netsuite::SemaphoreGate;
 use ferry_connectors::salesforce::QueryOptions;
 use ferry_connectors::{ConnectorError, ErrorKind};
-#[cfg(test)]
-use ferry_connectors::System;
 
 use super::clients::{build_netsuite, build_salesforce};
 use super::inputs::{AuthKind, ConnectionSettings, SecretValues};

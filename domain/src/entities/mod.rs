@@ -2,16 +2,16 @@
 
 pub mod api_token;
 pub mod audit_entry;
+pub mod backfill;
 pub mod connection;
 pub mod flow;
+pub mod flow_run;
 pub mod integration;
 pub mod invitation;
 pub mod membership;
-pub mod tenant;
-pub mod user;
-pub mod backfill;
-pub mod flow_run;
 pub mod record_link;
 pub mod sync_error;
 pub mod sync_event;
 pub mod sync_outcome;
+pub mod tenant;
+pub mod user;

@@ -154,9 +154,7 @@ impl Condition {
             // Salesforce's "not equal to" matches empty fields too.
             Operator::NotEquals => actual.is_none_or(|v| !same(&v, expected)),
             Operator::Contains => actual.is_some_and(|v| lower(&v).contains(&lower(expected))),
-            Operator::StartsWith => {
-                actual.is_some_and(|v| lower(&v).starts_with(&lower(expected)))
-            }
+            Operator::StartsWith => actual.is_some_and(|v| lower(&v).starts_with(&lower(expected))),
             Operator::InList => actual.is_some_and(|v| {
                 list_values(&self.value)
                     .iter()
@@ -238,10 +236,7 @@ impl Group {
                 if self.conditions.iter().any(|c| c.holds(record)) {
                     Ok(())
                 } else {
-                    Err(NotQualified(format!(
-                        "none of {}",
-                        self.summary(true)
-                    )))
+                    Err(NotQualified(format!("none of {}", self.summary(true))))
                 }
             }
         }
@@ -351,7 +346,10 @@ mod tests {
             (cond("Email", Operator::StartsWith, "bob"), false),
             (cond("Title", Operator::IsEmpty, ""), true),
             (cond("Email", Operator::IsNotEmpty, ""), true),
-            (cond("LeadSource", Operator::InList, "Phone, web ,Partner"), true),
+            (
+                cond("LeadSource", Operator::InList, "Phone, web ,Partner"),
+                true,
+            ),
             (cond("LeadSource", Operator::InList, "Phone"), false),
             (cond("NumberOfEmployees", Operator::GreaterThan, "9"), true),
             (cond("NumberOfEmployees", Operator::LessThan, "9"), false),
@@ -383,7 +381,11 @@ mod tests {
             criteria.evaluate(&r),
             Err(NotQualified("LeadSource equals Web".into()))
         );
-        assert!(criteria.evaluate(&record(json!({"Email": "a@b.c", "LeadSource": "web"}))).is_ok());
+        assert!(
+            criteria
+                .evaluate(&record(json!({"Email": "a@b.c", "LeadSource": "web"})))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -431,7 +433,11 @@ mod tests {
 
     #[test]
     fn criteria_round_trip_as_json() {
-        let criteria = all(vec![cond("Account.Type", Operator::InList, "Customer,Partner")]);
+        let criteria = all(vec![cond(
+            "Account.Type",
+            Operator::InList,
+            "Customer,Partner",
+        )]);
         let json = serde_json::to_value(&criteria).unwrap();
         assert_eq!(
             json,

@@ -173,11 +173,17 @@ pub fn fingerprint(values: &TargetValues, target_id: &str) -> String {
 /// The parent's target id as the source record carries it (`Account.NetSuite_Id__c`).
 pub fn parent_target(definition: &FlowDefinition, record: &SourceRecord) -> Option<String> {
     let parent = definition.parent.as_ref()?;
-    record.text(&format!("{}.{}", parent.relationship, definition.writeback_field))
+    record.text(&format!(
+        "{}.{}",
+        parent.relationship, definition.writeback_field
+    ))
 }
 
 fn normalized(value: Option<&str>) -> Option<String> {
-    value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
 }
 
 pub fn decide(input: &DecideInput<'_>) -> Decision {
@@ -264,7 +270,10 @@ pub fn decide(input: &DecideInput<'_>) -> Decision {
             let write_back = own_id.as_deref() != Some(row.id.as_str());
             let mut differing = TargetValues::default();
             for (field, wanted) in &values.0 {
-                let current = row.values.get(&field.to_ascii_lowercase()).map(String::as_str);
+                let current = row
+                    .values
+                    .get(&field.to_ascii_lowercase())
+                    .map(String::as_str);
                 if normalized(wanted.as_deref()) != normalized(current) {
                     differing.0.insert(field.clone(), wanted.clone());
                 }

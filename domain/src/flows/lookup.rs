@@ -198,8 +198,8 @@ pub fn matches_for(
     parent_target: Option<&str>,
     rows: &[TargetRow],
 ) -> Matches {
-    let own_id = usable_internal_id(record.field(&definition.writeback()).as_deref())
-        .map(str::to_owned);
+    let own_id =
+        usable_internal_id(record.field(&definition.writeback()).as_deref()).map(str::to_owned);
     let criterion = |pairs: &[LookupPair]| -> Vec<TargetRow> {
         match criterion_values(pairs, record, parent_target) {
             Some(values) => rows
@@ -248,15 +248,24 @@ mod tests {
     #[test]
     fn one_query_covers_ids_external_ids_and_both_criteria_escaped() {
         let settings = CONTACT.default_settings();
-        let a = record(json!({"Id": "003A", "Email": "O'Brien@x.com", "FirstName": "Ann",
-                              "LastName": "O'Brien", "NetSuite_Id__c": "77"}));
-        let b = record(json!({"Id": "003B", "Email": null, "LastName": "Lee", "NetSuite_Id__c": "x1"}));
+        let a = record(
+            json!({"Id": "003A", "Email": "O'Brien@x.com", "FirstName": "Ann",
+                              "LastName": "O'Brien", "NetSuite_Id__c": "77"}),
+        );
+        let b =
+            record(json!({"Id": "003B", "Email": null, "LastName": "Lee", "NetSuite_Id__c": "x1"}));
         let q = batch_query(
             &CONTACT,
             &settings,
             &[
-                LookupKey { record: &a, parent_target: Some("842") },
-                LookupKey { record: &b, parent_target: Some("842") },
+                LookupKey {
+                    record: &a,
+                    parent_target: Some("842"),
+                },
+                LookupKey {
+                    record: &b,
+                    parent_target: Some("842"),
+                },
             ],
         )
         .unwrap();
@@ -264,7 +273,12 @@ mod tests {
         assert!(q.contains("id IN ('77')"), "{q}");
         assert!(q.contains("externalid IN ('003A', '003B')"), "{q}");
         assert!(q.contains("(LOWER(email) = 'o''brien@x.com')"), "{q}");
-        assert!(q.contains("(LOWER(firstname) = 'ann' AND LOWER(lastname) = 'o''brien' AND company = '842')"), "{q}");
+        assert!(
+            q.contains(
+                "(LOWER(firstname) = 'ann' AND LOWER(lastname) = 'o''brien' AND company = '842')"
+            ),
+            "{q}"
+        );
         // b has no e-mail and no first name: neither criterion applies to it.
         assert!(!q.contains("'lee'"), "{q}");
     }
@@ -272,20 +286,45 @@ mod tests {
     #[test]
     fn rows_are_matched_back_to_their_record() {
         let settings = CONTACT.default_settings();
-        let r = record(json!({"Id": "003A", "Email": "ADA@x.com", "FirstName": "Ada",
-                              "LastName": "Lovelace", "NetSuite_Id__c": "5"}));
+        let r = record(
+            json!({"Id": "003A", "Email": "ADA@x.com", "FirstName": "Ada",
+                              "LastName": "Lovelace", "NetSuite_Id__c": "5"}),
+        );
         let rows = vec![
             row("5", &[("email", "other@x.com")]),
             row("6", &[("externalid", "003A")]),
             row("7", &[("email", "ada@X.com")]),
-            row("8", &[("firstname", "Ada"), ("lastname", "Lovelace"), ("company", "842")]),
-            row("9", &[("firstname", "Ada"), ("lastname", "Lovelace"), ("company", "900")]),
+            row(
+                "8",
+                &[
+                    ("firstname", "Ada"),
+                    ("lastname", "Lovelace"),
+                    ("company", "842"),
+                ],
+            ),
+            row(
+                "9",
+                &[
+                    ("firstname", "Ada"),
+                    ("lastname", "Lovelace"),
+                    ("company", "900"),
+                ],
+            ),
         ];
         let m = matches_for(&CONTACT, &settings, &r, Some("842"), &rows);
         assert_eq!(m.by_id.map(|r| r.id), Some("5".into()));
         assert_eq!(m.by_external_id.map(|r| r.id), Some("6".into()));
-        assert_eq!(m.primary.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["7"]);
-        assert_eq!(m.secondary.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["8"]);
+        assert_eq!(
+            m.primary.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["7"]
+        );
+        assert_eq!(
+            m.secondary
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>(),
+            ["8"]
+        );
     }
 
     #[test]

@@ -14,8 +14,12 @@ use super::record::SourceRecord;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ValueSource {
     /// A field of the source record (or of its parent: `Account.Name`).
-    Field { field: SourceField },
-    Constant { value: String },
+    Field {
+        field: SourceField,
+    },
+    Constant {
+        value: String,
+    },
     /// The internal id of the parent's target record (the contact's NetSuite customer).
     ParentTarget,
 }
@@ -49,7 +53,9 @@ pub enum Transform {
     Upper,
     Lower,
     /// Used when the value is empty.
-    DefaultIfEmpty { value: String },
+    DefaultIfEmpty {
+        value: String,
+    },
     /// Replaces listed values (case-insensitive); others pass unchanged, or become
     /// `otherwise` when it is set.
     ValueMap {
@@ -127,7 +133,11 @@ impl TargetValues {
 }
 
 /// Resolves one value source for `record`.
-pub fn resolve(source: &ValueSource, record: &SourceRecord, parent_target: Option<&str>) -> Option<String> {
+pub fn resolve(
+    source: &ValueSource,
+    record: &SourceRecord,
+    parent_target: Option<&str>,
+) -> Option<String> {
     match source {
         ValueSource::Field { field } => record.field(field),
         ValueSource::Constant { value } => (!value.is_empty()).then(|| value.clone()),
@@ -188,11 +198,16 @@ mod tests {
         assert_eq!(Transform::Trim.apply(v("   ")), None);
         assert_eq!(Transform::Upper.apply(v("ab")), v("AB"));
         assert_eq!(Transform::Lower.apply(v("AB")), v("ab"));
-        let default = Transform::DefaultIfEmpty { value: "n/a".into() };
+        let default = Transform::DefaultIfEmpty {
+            value: "n/a".into(),
+        };
         assert_eq!(default.apply(None), v("n/a"));
         assert_eq!(default.apply(v("x")), v("x"));
         let map = Transform::ValueMap {
-            entries: vec![ValueMapEntry { from: "Web".into(), to: "Internet".into() }],
+            entries: vec![ValueMapEntry {
+                from: "Web".into(),
+                to: "Internet".into(),
+            }],
             otherwise: None,
         };
         assert_eq!(map.apply(v("web")), v("Internet"));

@@ -88,7 +88,10 @@ mod tests {
         assert_eq!(record.text("Email"), None);
         assert_eq!(record.text("Title"), None);
         assert_eq!(record.text("numberofemployees").as_deref(), Some("12"));
-        assert_eq!(record.text("Account.NetSuite_Id__c").as_deref(), Some("842"));
+        assert_eq!(
+            record.text("Account.NetSuite_Id__c").as_deref(),
+            Some("842")
+        );
         assert_eq!(record.text("Account.Missing"), None);
     }
 }

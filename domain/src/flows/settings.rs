@@ -75,15 +75,17 @@ impl FlowSettings {
 
     pub fn validate(&self, definition: &FlowDefinition) -> Result<(), Vec<SettingsProblem>> {
         let mut problems = Vec::new();
-        let mut problem = |path: String, message: String| {
-            problems.push(SettingsProblem { path, message })
-        };
+        let mut problem =
+            |path: String, message: String| problems.push(SettingsProblem { path, message });
         for (g, group) in self.criteria.groups.iter().enumerate() {
             for (c, condition) in group.conditions.iter().enumerate() {
                 let path = format!("criteria.groups.{g}.conditions.{c}.value");
                 let value = condition.value.trim();
                 if condition.op.takes_value() && value.is_empty() {
-                    problem(path, format!("Enter a value for \"{}\".", condition.op.label()));
+                    problem(
+                        path,
+                        format!("Enter a value for \"{}\".", condition.op.label()),
+                    );
                 } else if matches!(condition.op, Operator::GreaterThan | Operator::LessThan)
                     && value.parse::<f64>().is_err()
                     && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_err()
@@ -103,7 +105,10 @@ impl FlowSettings {
             let Some(info) = definition.target_field(name) else {
                 problem(
                     path,
-                    format!("NetSuite {} has no field \"{name}\" Ferry can write.", definition.target_label),
+                    format!(
+                        "NetSuite {} has no field \"{name}\" Ferry can write.",
+                        definition.target_label
+                    ),
                 );
                 continue;
             };
@@ -116,7 +121,10 @@ impl FlowSettings {
             {
                 problem(
                     format!("mappings.{i}.transforms"),
-                    format!("\"{}\" holds a record id; transforms do not apply.", info.label),
+                    format!(
+                        "\"{}\" holds a record id; transforms do not apply.",
+                        info.label
+                    ),
                 );
             }
             if matches!(mapping.source, ValueSource::ParentTarget) && definition.parent.is_none() {
@@ -128,27 +136,43 @@ impl FlowSettings {
             if let ValueSource::Constant { value } = &mapping.source
                 && value.trim().is_empty()
             {
-                problem(format!("mappings.{i}.source"), "Enter the constant value.".to_owned());
+                problem(
+                    format!("mappings.{i}.source"),
+                    "Enter the constant value.".to_owned(),
+                );
             }
         }
         for required in definition.target_fields.iter().filter(|f| f.required) {
-            if !self.mappings.iter().any(|m| m.target.as_str() == required.name) {
+            if !self
+                .mappings
+                .iter()
+                .any(|m| m.target.as_str() == required.name)
+            {
                 problem(
                     "mappings".to_owned(),
                     format!("\"{}\" is required by NetSuite: map it.", required.label),
                 );
             }
         }
-        for (which, pairs) in [("primary", &self.lookup.primary), ("secondary", &self.lookup.secondary)] {
+        for (which, pairs) in [
+            ("primary", &self.lookup.primary),
+            ("secondary", &self.lookup.secondary),
+        ] {
             for (i, pair) in pairs.iter().enumerate() {
                 if definition.target_field(pair.target.as_str()).is_none() {
                     problem(
                         format!("lookup.{which}.{i}.target"),
-                        format!("NetSuite {} has no field \"{}\" to look up by.", definition.target_label, pair.target),
+                        format!(
+                            "NetSuite {} has no field \"{}\" to look up by.",
+                            definition.target_label, pair.target
+                        ),
                     );
                 }
                 if matches!(pair.source, ValueSource::ParentTarget) && definition.parent.is_none() {
-                    problem(format!("lookup.{which}.{i}.source"), "This flow has no parent record.".to_owned());
+                    problem(
+                        format!("lookup.{which}.{i}.source"),
+                        "This flow has no parent record.".to_owned(),
+                    );
                 }
             }
         }
@@ -164,7 +188,11 @@ impl FlowSettings {
                 "Poll every 1 to 1440 minutes.".to_owned(),
             );
         }
-        if problems.is_empty() { Ok(()) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 }
 
@@ -190,8 +218,10 @@ mod tests {
     fn invalid_combinations_are_located() {
         let mut s = CONTACT.default_settings();
         s.mappings.retain(|m| m.target.as_str() != "lastName");
-        s.mappings.push(FieldMapping::new("email", ValueSource::field("Email")));
-        s.mappings.push(FieldMapping::new("nope", ValueSource::field("Email")));
+        s.mappings
+            .push(FieldMapping::new("email", ValueSource::field("Email")));
+        s.mappings
+            .push(FieldMapping::new("nope", ValueSource::field("Email")));
         s.poll_interval_minutes = 0;
         let problems = s.validate(&CONTACT).unwrap_err();
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
@@ -201,7 +231,9 @@ mod tests {
         assert!(paths.contains(&"poll_interval_minutes"), "{problems:?}");
 
         let mut account = ACCOUNT.default_settings();
-        account.mappings.push(FieldMapping::new("parent", ValueSource::ParentTarget));
+        account
+            .mappings
+            .push(FieldMapping::new("parent", ValueSource::ParentTarget));
         let problems = account.validate(&ACCOUNT).unwrap_err();
         assert_eq!(problems[0].path, "mappings.4.source");
     }

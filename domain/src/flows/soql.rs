@@ -17,7 +17,10 @@ pub fn select_fields(definition: &FlowDefinition, settings: &FlowSettings) -> Ve
     ];
     if let Some(parent) = &definition.parent {
         fields.push(parent.reference_field.into());
-        fields.push(format!("{}.{}", parent.relationship, definition.writeback_field));
+        fields.push(format!(
+            "{}.{}",
+            parent.relationship, definition.writeback_field
+        ));
     }
     let sources = settings
         .mappings
@@ -42,7 +45,11 @@ pub fn select_fields(definition: &FlowDefinition, settings: &FlowSettings) -> Ve
 }
 
 /// The records with these ids, fresh.
-pub fn fetch_by_ids(definition: &FlowDefinition, settings: &FlowSettings, ids: &[String]) -> String {
+pub fn fetch_by_ids(
+    definition: &FlowDefinition,
+    settings: &FlowSettings,
+    ids: &[String],
+) -> String {
     let list = ids
         .iter()
         .map(|id| soql_string(id))
@@ -107,7 +114,10 @@ pub fn backfill_page(
 }
 
 /// How many records a backfill will visit.
-pub fn backfill_count(definition: &FlowDefinition, modified_since: Option<DateTime<Utc>>) -> String {
+pub fn backfill_count(
+    definition: &FlowDefinition,
+    modified_since: Option<DateTime<Utc>>,
+) -> String {
     match modified_since {
         Some(since) => format!(
             "SELECT COUNT() FROM {} WHERE SystemModstamp >= {}",
@@ -140,7 +150,18 @@ mod tests {
         let at = parse_modstamp("2026-11-20T09:15:02.000+0000").unwrap();
         assert_eq!(datetime_literal(at), "2026-11-20T09:15:02Z");
         assert!(poll_changes(&CONTACT, at, 200).contains("SystemModstamp >= 2026-11-20T09:15:02Z"));
-        let page = backfill_page(&CONTACT, &CONTACT.default_settings(), Some("003A"), Some(at), 200);
-        assert!(page.ends_with("WHERE Id > '003A' AND SystemModstamp >= 2026-11-20T09:15:02Z ORDER BY Id LIMIT 200"), "{page}");
+        let page = backfill_page(
+            &CONTACT,
+            &CONTACT.default_settings(),
+            Some("003A"),
+            Some(at),
+            200,
+        );
+        assert!(
+            page.ends_with(
+                "WHERE Id > '003A' AND SystemModstamp >= 2026-11-20T09:15:02Z ORDER BY Id LIMIT 200"
+            ),
+            "{page}"
+        );
     }
 }

@@ -41,7 +41,7 @@ use super::{MAX_SLOTS, normalize_account};
 /// - **429**: [`ConcurrencyGate::rate_limited`] withholds one more slot (never slot 0) from
 ///   every process for `cooldown`.
 ///
-/// PostgreSQL only: use [`super::netsuite_gate`], which picks an in-process gate on SQLite.
+/// PostgreSQL only: use [`super::GateRegistry`], which picks an in-process gate on SQLite.
 pub struct PgLeaseGate {
     shared: Arc<Shared>,
 }

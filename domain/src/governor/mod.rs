@@ -5,11 +5,11 @@
 //! ([`PgLeaseGate`]). On SQLite, the embedded single-process default, an in-process
 //! [`SemaphoreGate`](ferry_connectors::netsuite::SemaphoreGate) is enough.
 //!
-//! Build clients through [`netsuite_gate`] so that all clients of one account in a process
+//! Build clients through [`GateRegistry`] so that all clients of one account in a process
 //! share one gate:
 //!
 //! ```text
-//! let gate = governor::netsuite_gate(&db, &config.realm(), limit);
+//! let gate = GateRegistry::new(db).gate(&config.realm(), limit);
 //! let client = NetsuiteClient::with_gate(config, credentials, gate)?;
 //! ```
 
@@ -18,7 +18,7 @@ mod lease_gate;
 mod options;
 mod store;
 
-pub use factory::netsuite_gate;
+pub use factory::GateRegistry;
 pub use lease_gate::PgLeaseGate;
 pub use options::LeaseOptions;
 

@@ -19,13 +19,23 @@ pub const RESOLVED: &str = "resolved";
 /// What happened to one record.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    Created { target_id: String },
-    Updated { target_id: String },
-    Unchanged { target_id: String },
-    Skipped { reason: String },
+    Created {
+        target_id: String,
+    },
+    Updated {
+        target_id: String,
+    },
+    Unchanged {
+        target_id: String,
+    },
+    Skipped {
+        reason: String,
+    },
     Failed(FailureRecord),
     /// A transient failure; the record is retried after a pause.
-    Retrying { message: String },
+    Retrying {
+        message: String,
+    },
 }
 
 impl Outcome {
@@ -131,7 +141,11 @@ pub async fn start_run(
     Ok(id)
 }
 
-pub async fn finish_run(db: &impl ConnectionTrait, run_id: Uuid, counts: Counts) -> Result<(), DbErr> {
+pub async fn finish_run(
+    db: &impl ConnectionTrait,
+    run_id: Uuid,
+    counts: Counts,
+) -> Result<(), DbErr> {
     flow_run::Entity::update_many()
         .filter(flow_run::Column::Id.eq(run_id))
         .col_expr(flow_run::Column::Status, "done".into())
@@ -185,7 +199,10 @@ pub async fn record_outcome(
         Outcome::Retrying { .. } => {}
         // A skip is not a failure, and a success settles the matter: either way an open error
         // of this record is over.
-        _ => resolve_record_errors(db, run.flow_id, record_id, "Ferry (later sync succeeded)").await?,
+        _ => {
+            resolve_record_errors(db, run.flow_id, record_id, "Ferry (later sync succeeded)")
+                .await?
+        }
     }
     if let Some(target_id) = outcome.target_id() {
         link(db, run, record_id, target_id, fingerprint).await?;
@@ -200,7 +217,12 @@ async fn open_error(
     failure: &FailureRecord,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
-    let sig = signature(run.flow_key, &failure.kind, failure.code.as_deref(), &failure.message);
+    let sig = signature(
+        run.flow_key,
+        &failure.kind,
+        failure.code.as_deref(),
+        &failure.message,
+    );
     let existing = sync_error::Entity::find()
         .filter(sync_error::Column::FlowId.eq(run.flow_id))
         .filter(sync_error::Column::RecordId.eq(record_id))

@@ -56,7 +56,11 @@ fn generalize(word: &str) -> String {
     let digits = word.chars().filter(char::is_ascii_digit).count();
     if word.contains('@') {
         "<email>".to_owned()
-    } else if digits > 0 && word.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+    } else if digits > 0
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
         "<n>".to_owned()
     } else if (word.len() == 15 || word.len() == 18)
         && digits >= 2
@@ -104,9 +108,24 @@ mod tests {
 
     #[test]
     fn one_root_cause_one_signature() {
-        let a = signature("f", "dependency", None, "account 001000000000123AAA missing");
-        let b = signature("f", "dependency", None, "account 001000000000999AAA missing");
-        let c = signature("f", "validation", None, "account 001000000000999AAA missing");
+        let a = signature(
+            "f",
+            "dependency",
+            None,
+            "account 001000000000123AAA missing",
+        );
+        let b = signature(
+            "f",
+            "dependency",
+            None,
+            "account 001000000000999AAA missing",
+        );
+        let c = signature(
+            "f",
+            "validation",
+            None,
+            "account 001000000000999AAA missing",
+        );
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(a.len(), 32);

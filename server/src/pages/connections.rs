@@ -289,7 +289,9 @@ fn stored_values(view: &ConnectionView) -> Values {
         ("algorithm", v(&s.algorithm)),
         (
             "concurrency_limit",
-            s.concurrency_limit.map(|n| n.to_string()).unwrap_or_default(),
+            s.concurrency_limit
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
         ),
     ]
 }

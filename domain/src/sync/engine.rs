@@ -1,0 +1,368 @@
+//! Running a flow over its inbox: claim due events in batches, plan and apply them, write the
+//! outcomes, retry what may pass later, and wake the records that waited for these.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Duration, Utc};
+use rand::Rng;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use uuid::Uuid;
+
+use super::SyncContext;
+use super::apply::{Applied, apply, failure_outcome};
+use super::events::{self, Claimed, EventSource, NewEvent};
+use super::plan::{Planned, fetch_records, plan};
+use super::records::{self, Counts, FailureRecord, Outcome, RunContext};
+use crate::connections::{ClientsError, IntegrationClients};
+use crate::entities::{flow, record_link};
+use crate::flows::{FlowDefinition, FlowSettings, LinkState, definition};
+
+/// Events one batch takes: Salesforce Collections and SOQL `IN` lists take 200.
+pub const BATCH_SIZE: u64 = 200;
+/// Attempts before a transient failure becomes an open error.
+pub const MAX_ATTEMPTS: i32 = 6;
+
+/// Exponential back-off with jitter: about 2 s, 4 s, 8 s … capped at 10 minutes.
+pub fn backoff(attempts: i32) -> Duration {
+    let base_ms = 1000_i64 << attempts.clamp(0, 20).min(9);
+    let jitter = rand::rng().random_range(0.5..1.5);
+    Duration::milliseconds(((base_ms as f64) * 2.0 * jitter) as i64).min(Duration::minutes(10))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// What one drain did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DrainReport {
+    pub batches: u32,
+    pub counts: Counts,
+}
+
+/// Processes due events of `flow_id` until none are left.
+pub async fn drain_flow(ctx: &SyncContext, flow_id: Uuid) -> Result<DrainReport, SyncError> {
+    let mut report = DrainReport::default();
+    loop {
+        let claimed = events::claim(&ctx.db, flow_id, BATCH_SIZE).await?;
+        if claimed.is_empty() {
+            return Ok(report);
+        }
+        let counts = process_claimed(ctx, flow_id, claimed).await?;
+        report.batches += 1;
+        report.counts.processed += counts.processed;
+        report.counts.created += counts.created;
+        report.counts.updated += counts.updated;
+        report.counts.unchanged += counts.unchanged;
+        report.counts.skipped += counts.skipped;
+        report.counts.failed += counts.failed;
+    }
+}
+
+fn trigger_of(claimed: &[Claimed]) -> &'static str {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in claimed {
+        *counts.entry(c.source.as_str()).or_default() += 1;
+    }
+    match counts.into_iter().max_by_key(|(_, n)| *n).map(|(s, _)| s) {
+        Some("poll") => "scheduled",
+        Some("retry") => "retry",
+        Some("dependency") => "dependency",
+        _ => "realtime",
+    }
+}
+
+async fn load_links(
+    db: &DatabaseConnection,
+    flow_id: Uuid,
+    ids: &[String],
+) -> Result<HashMap<String, LinkState>, DbErr> {
+    let mut links = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows = record_link::Entity::find()
+            .filter(record_link::Column::FlowId.eq(flow_id))
+            .filter(record_link::Column::SourceId.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?;
+        for row in rows {
+            links.insert(
+                row.source_id,
+                LinkState {
+                    target_id: row.target_id,
+                    fingerprint: row.fingerprint,
+                },
+            );
+        }
+    }
+    Ok(links)
+}
+
+fn every_record(ids: &[String], outcome: &Outcome) -> Vec<Applied> {
+    ids.iter()
+        .map(|id| Applied {
+            record_id: id.clone(),
+            outcome: outcome.clone(),
+            detail: serde_json::Value::Null,
+            fingerprint: None,
+        })
+        .collect()
+}
+
+/// A batch ready to apply, or one outcome for every record (the flow is off, a connection
+/// is broken, Salesforce or NetSuite could not be read).
+pub enum Prepared {
+    Ready {
+        clients: IntegrationClients,
+        settings: FlowSettings,
+        planned: Vec<Planned>,
+    },
+    Settled(Outcome),
+}
+
+fn config_failure(message: String) -> Outcome {
+    Outcome::Failed(FailureRecord {
+        kind: "config".to_owned(),
+        code: None,
+        message,
+        payload_excerpt: None,
+        waiting_on: None,
+    })
+}
+
+/// Reads the records and decides each: everything short of writing.
+pub async fn prepare(
+    ctx: &SyncContext,
+    flow_row: &flow::Model,
+    definition: &'static FlowDefinition,
+    ids: &[String],
+    backfill: bool,
+) -> Result<Prepared, DbErr> {
+    let settings = match FlowSettings::from_stored(definition, &flow_row.settings) {
+        Ok(s) => s,
+        Err(message) => return Ok(Prepared::Settled(config_failure(message))),
+    };
+    let clients = match ctx
+        .clients
+        .for_integration(flow_row.tenant_id, flow_row.integration_id)
+        .await
+    {
+        Ok(c) => c,
+        Err(ClientsError::Database(e)) => return Err(e),
+        Err(e) => return Ok(Prepared::Settled(config_failure(e.to_string()))),
+    };
+    let netsuite = if backfill {
+        clients.netsuite.for_backfill()
+    } else {
+        clients.netsuite.clone()
+    };
+    let records = match fetch_records(&clients.salesforce, definition, &settings, ids).await {
+        Ok(r) => r,
+        Err(e) => {
+            return Ok(Prepared::Settled(failure_outcome(
+                &e,
+                "reading the records from Salesforce",
+                None,
+            )));
+        }
+    };
+    let links = load_links(&ctx.db, flow_row.id, ids).await?;
+    let input: Vec<_> = ids
+        .iter()
+        .map(|id| (id.clone(), records.get(id).cloned()))
+        .collect();
+    match plan(&netsuite, definition, &settings, input, &links).await {
+        Ok(planned) => Ok(Prepared::Ready {
+            clients,
+            settings,
+            planned,
+        }),
+        Err(e) => Ok(Prepared::Settled(failure_outcome(
+            &e,
+            "looking up the NetSuite records",
+            None,
+        ))),
+    }
+}
+
+/// Plans and applies the records of one flow; every record gets an outcome.
+pub async fn sync_records(
+    ctx: &SyncContext,
+    flow_row: &flow::Model,
+    definition: &'static FlowDefinition,
+    ids: &[String],
+    backfill: bool,
+) -> Result<Vec<Applied>, DbErr> {
+    if !flow_row.enabled {
+        return Ok(every_record(
+            ids,
+            &Outcome::Skipped {
+                reason: "the flow is off".to_owned(),
+            },
+        ));
+    }
+    let (clients, settings, planned) =
+        match prepare(ctx, flow_row, definition, ids, backfill).await? {
+            Prepared::Ready {
+                clients,
+                settings,
+                planned,
+            } => (clients, settings, planned),
+            Prepared::Settled(outcome) => return Ok(every_record(ids, &outcome)),
+        };
+    let netsuite = if backfill {
+        clients.netsuite.for_backfill()
+    } else {
+        clients.netsuite.clone()
+    };
+    let applied = apply(
+        &clients.salesforce,
+        &netsuite,
+        definition,
+        &settings,
+        planned,
+    )
+    .await;
+    if let Err(e) = ctx.clients.persist_rotated_token(&clients).await {
+        tracing::error!(error = %e, "could not store the rotated Salesforce refresh token");
+    }
+    Ok(applied)
+}
+
+/// Writes outcomes and settles events, in one transaction per batch.
+async fn record_batch(
+    ctx: &SyncContext,
+    flow_row: &flow::Model,
+    run_id: Uuid,
+    by_record: &BTreeMap<String, Vec<&Claimed>>,
+    applied: Vec<Applied>,
+) -> Result<(Counts, Vec<String>), DbErr> {
+    let run = RunContext {
+        tenant_id: flow_row.tenant_id,
+        flow_id: flow_row.id,
+        flow_key: &flow_row.flow_key,
+        run_id: Some(run_id),
+    };
+    let mut counts = Counts::default();
+    let mut done = Vec::new();
+    let mut retry: BTreeMap<i64, Vec<Uuid>> = BTreeMap::new();
+    let mut synced = Vec::new();
+    let tx = ctx.db.begin().await?;
+    for mut result in applied {
+        let claimed = by_record
+            .get(&result.record_id)
+            .cloned()
+            .unwrap_or_default();
+        let attempts = claimed.iter().map(|c| c.attempts).max().unwrap_or(0);
+        if let Outcome::Retrying { message } = &result.outcome {
+            if attempts + 1 >= MAX_ATTEMPTS {
+                result.outcome = Outcome::Failed(FailureRecord {
+                    kind: "transient".to_owned(),
+                    code: None,
+                    message: format!("gave up after {MAX_ATTEMPTS} attempts: {message}"),
+                    payload_excerpt: None,
+                    waiting_on: None,
+                });
+            } else {
+                let at = (Utc::now() + backoff(attempts + 1)).timestamp_millis();
+                retry
+                    .entry(at)
+                    .or_default()
+                    .extend(claimed.iter().map(|c| c.id));
+            }
+        }
+        if !matches!(result.outcome, Outcome::Retrying { .. }) {
+            done.extend(claimed.iter().map(|c| c.id));
+        }
+        if result.outcome.is_success() {
+            synced.push(result.record_id.clone());
+        }
+        counts.add(&result.outcome);
+        let detail = (!result.detail.is_null()).then_some(result.detail);
+        records::record_outcome(
+            &tx,
+            &run,
+            &result.record_id,
+            &result.outcome,
+            detail,
+            result.fingerprint.as_deref(),
+        )
+        .await?;
+    }
+    events::finish(&tx, &done).await?;
+    for (at, ids) in retry {
+        let at = chrono::DateTime::from_timestamp_millis(at).unwrap_or_else(Utc::now);
+        events::retry_at(&tx, &ids, at).await?;
+    }
+    records::finish_run(&tx, run_id, counts).await?;
+    tx.commit().await?;
+    Ok((counts, synced))
+}
+
+/// Puts the records waiting for `parent_ids` back in their flows' inboxes and wakes them.
+pub async fn requeue_waiting(
+    ctx: &SyncContext,
+    tenant_id: Uuid,
+    parent_ids: &[String],
+) -> Result<(), DbErr> {
+    let waiting = records::waiting_for(&ctx.db, tenant_id, parent_ids).await?;
+    let mut by_flow: BTreeMap<Uuid, Vec<NewEvent>> = BTreeMap::new();
+    for (flow_id, record_id) in waiting {
+        by_flow.entry(flow_id).or_default().push(NewEvent {
+            record_id,
+            source: EventSource::Dependency,
+            notification_id: None,
+            modstamp: None,
+        });
+    }
+    for (flow_id, new) in by_flow {
+        tracing::info!(%flow_id, records = new.len(), "re-queueing records whose parent synced");
+        events::add(&ctx.db, tenant_id, flow_id, new).await?;
+        ctx.waker.wake(flow_id).await;
+    }
+    Ok(())
+}
+
+async fn process_claimed(
+    ctx: &SyncContext,
+    flow_id: Uuid,
+    claimed: Vec<Claimed>,
+) -> Result<Counts, SyncError> {
+    let Some(flow_row) = flow::Entity::find_by_id(flow_id).one(&ctx.db).await? else {
+        let ids: Vec<Uuid> = claimed.iter().map(|c| c.id).collect();
+        events::finish(&ctx.db, &ids).await?;
+        return Ok(Counts::default());
+    };
+    let mut by_record: BTreeMap<String, Vec<&Claimed>> = BTreeMap::new();
+    for c in &claimed {
+        by_record.entry(c.record_id.clone()).or_default().push(c);
+    }
+    let ids: Vec<String> = by_record.keys().cloned().collect();
+    let run_id =
+        records::start_run(&ctx.db, flow_row.tenant_id, flow_id, trigger_of(&claimed)).await?;
+    let applied = match definition(&flow_row.flow_key) {
+        Some(def) => sync_records(ctx, &flow_row, def, &ids, false).await?,
+        None => every_record(
+            &ids,
+            &config_failure(format!("unknown flow {}", flow_row.flow_key)),
+        ),
+    };
+    let (counts, synced) = record_batch(ctx, &flow_row, run_id, &by_record, applied).await?;
+    let has_children = definition(&flow_row.flow_key).is_some_and(|d| d.child_flow.is_some());
+    if has_children && !synced.is_empty() {
+        requeue_waiting(ctx, flow_row.tenant_id, &synced).await?;
+    }
+    tracing::info!(
+        flow = %flow_row.flow_key,
+        tenant_id = %flow_row.tenant_id,
+        processed = counts.processed,
+        created = counts.created,
+        updated = counts.updated,
+        unchanged = counts.unchanged,
+        skipped = counts.skipped,
+        failed = counts.failed,
+        "batch synced"
+    );
+    Ok(counts)
+}

@@ -1,0 +1,108 @@
+//! The job queues in the database (apalis' PostgreSQL or SQLite storage) and the [`Waker`]
+//! the rest of Ferry uses to put wake-ups in them. Queue names are set here, explicitly, so a
+//! renamed Rust type never strands queued jobs.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use anyhow::Context;
+use apalis::prelude::TaskSink;
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::SqliteStorage;
+use sea_orm::{DatabaseBackend, DatabaseConnection};
+use uuid::Uuid;
+
+use ferry_domain::sync::Waker;
+
+use crate::sync_jobs::{RunBackfill, SyncFlow};
+
+pub const SYNC_QUEUE: &str = "ferry.sync";
+pub const BACKFILL_QUEUE: &str = "ferry.backfill";
+
+/// The queues of one database.
+#[derive(Clone)]
+pub enum JobQueues {
+    Postgres {
+        sync: PostgresStorage<SyncFlow>,
+        backfill: PostgresStorage<RunBackfill>,
+    },
+    Sqlite {
+        sync: SqliteStorage<SyncFlow>,
+        backfill: SqliteStorage<RunBackfill>,
+    },
+}
+
+impl JobQueues {
+    /// Creates apalis' tables if needed and opens the queues. On SQLite the queue gets its own
+    /// pool on the same file: apalis switches its connections to `synchronous=OFF`, which
+    /// must not reach the connections that write Ferry's own tables.
+    pub async fn open(db: &DatabaseConnection, database_url: &str) -> anyhow::Result<Self> {
+        match db.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                let pool = db.get_postgres_connection_pool().clone();
+                PostgresStorage::setup(&pool)
+                    .await
+                    .context("creating the job queue tables")?;
+                let config = |queue: &str| apalis_postgres::Config::default().queue(queue);
+                Ok(Self::Postgres {
+                    sync: PostgresStorage::new(&pool).with_config(config(SYNC_QUEUE)),
+                    backfill: PostgresStorage::new(&pool).with_config(config(BACKFILL_QUEUE)),
+                })
+            }
+            _ => {
+                let pool = if database_url.contains(":memory:") {
+                    db.get_sqlite_connection_pool().clone()
+                } else {
+                    apalis_sqlite::SqlitePool::connect(database_url)
+                        .await
+                        .context("opening the job queue database")?
+                };
+                SqliteStorage::setup(&pool)
+                    .await
+                    .context("creating the job queue tables")?;
+                let config = |queue: &str| apalis_sqlite::Config::default().queue(queue);
+                Ok(Self::Sqlite {
+                    sync: SqliteStorage::new(&pool).with_config(config(SYNC_QUEUE)),
+                    backfill: SqliteStorage::new(&pool).with_config(config(BACKFILL_QUEUE)),
+                })
+            }
+        }
+    }
+
+    async fn push_sync(&self, job: SyncFlow) -> Result<(), String> {
+        match self {
+            Self::Postgres { sync, .. } => sync.clone().push(job).await.map_err(|e| e.to_string()),
+            Self::Sqlite { sync, .. } => sync.clone().push(job).await.map_err(|e| e.to_string()),
+        }
+    }
+
+    async fn push_backfill(&self, job: RunBackfill) -> Result<(), String> {
+        match self {
+            Self::Postgres { backfill, .. } => {
+                backfill.clone().push(job).await.map_err(|e| e.to_string())
+            }
+            Self::Sqlite { backfill, .. } => {
+                backfill.clone().push(job).await.map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+impl Waker for JobQueues {
+    fn wake(&self, flow_id: Uuid) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            if let Err(error) = self.push_sync(SyncFlow { flow_id }).await {
+                // The event is in the inbox already; the sweeper wakes the flow instead.
+                tracing::warn!(%flow_id, %error, "could not queue a sync; the sweeper will");
+            }
+        })
+    }
+
+    fn wake_backfill(&self, backfill_id: Uuid) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            if let Err(error) = self.push_backfill(RunBackfill { backfill_id }).await {
+                tracing::warn!(%backfill_id, %error, "could not queue a backfill; the sweeper will");
+            }
+        })
+    }
+}
