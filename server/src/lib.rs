@@ -6,6 +6,7 @@ mod assets;
 pub mod error;
 mod health;
 pub mod layout;
+pub mod listeners;
 pub mod pages;
 pub mod routes;
 pub mod session;

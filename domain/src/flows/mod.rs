@@ -7,6 +7,7 @@ pub mod decide;
 pub mod definition;
 pub mod fields;
 pub mod lookup;
+pub mod manage;
 pub mod mapping;
 pub mod record;
 pub mod settings;

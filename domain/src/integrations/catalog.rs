@@ -24,7 +24,7 @@ impl TriggerKind {
         }
     }
 
-    pub(crate) fn from_stored(s: &str) -> Self {
+    pub fn from_stored(s: &str) -> Self {
         if s == "scheduled" {
             TriggerKind::Scheduled
         } else {

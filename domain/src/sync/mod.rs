@@ -13,6 +13,7 @@ pub mod events;
 pub mod listener;
 pub mod plan;
 pub mod polling;
+pub mod reads;
 pub mod records;
 pub mod retry;
 pub mod signature;

@@ -4,6 +4,7 @@
 pub mod api_tokens;
 pub mod auth;
 pub mod connections;
+pub mod flows;
 pub mod home;
 pub mod integrations;
 pub mod invitations;

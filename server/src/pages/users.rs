@@ -108,11 +108,7 @@ fn parse_role(raw: &str) -> Result<Role, DomainError> {
 
 /// The link a person follows to accept, on this server's public address.
 fn invite_link(req: &HttpRequest, state: &AppState, secret: &str) -> String {
-    let base = state.settings.public_url.clone().unwrap_or_else(|| {
-        let info = req.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    });
-    format!("{}/invites/{secret}", base.trim_end_matches('/'))
+    format!("{}/invites/{secret}", crate::pages::views::public_base(req, state))
 }
 
 async fn invite_user(

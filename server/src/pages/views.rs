@@ -5,6 +5,15 @@ use chrono::{DateTime, Utc};
 use ferry_domain::integrations::{ConnectionState, IntegrationTile};
 
 /// A date-time as pages show it (UTC, to the minute).
+/// Where people reach this Ferry: the configured public URL, else what the request says.
+pub(crate) fn public_base(req: &actix_web::HttpRequest, state: &crate::state::AppState) -> String {
+    let base = state.settings.public_url.clone().unwrap_or_else(|| {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    });
+    base.trim_end_matches('/').to_owned()
+}
+
 pub(crate) fn when(at: &DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }

@@ -104,8 +104,11 @@ areas!(
     pages::api_tokens,
     pages::integrations,
     pages::connections,
+    pages::flows,
+    listeners::salesforce,
     pages::support,
     api::me,
     api::integrations,
     api::connections,
+    api::flows,
 );
