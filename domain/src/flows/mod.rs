@@ -4,6 +4,8 @@
 
 pub mod criteria;
 pub mod decide;
+#[cfg(test)]
+mod decide_tests;
 pub mod definition;
 pub mod fields;
 pub mod lookup;
