@@ -24,6 +24,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// A fresh in-process sandbox per test, offered by "Use the sandbox".
     pub sandbox: ferry_sandbox::Sandbox,
+    /// The app's sync runtime, for driving jobs (polls, sweeps) directly.
+    pub sync: ferry_domain::sync::SyncContext,
     store: TestDb,
     handle: actix_web::dev::ServerHandle,
     workers: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -85,7 +87,7 @@ impl TestApp {
         let app = Application::build_with_sandbox(
             &settings,
             &keys,
-            sync,
+            sync.clone(),
             Some(ferry::app::sandbox_link(&sandbox)),
         )
         .expect("build app");
@@ -96,6 +98,7 @@ impl TestApp {
             address,
             db,
             sandbox,
+            sync,
             store,
             handle,
             workers,

@@ -5,11 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod sync_fixture;
 
 mod api_tokens;
 mod auth;
 mod connections;
 mod csrf;
+mod flows;
 mod health;
 mod invitations;
 mod roles;

@@ -17,8 +17,21 @@ async fn tenant_ids(app: &TestApp, owner: &TestClient) -> HashMap<&'static str, 
     owner.create_token("sweep", "viewer").await;
     let users = owner.get_html("/settings/users").await;
     let tokens = owner.get_html("/settings/api-tokens").await;
+    let integration = owner.first_integration_id().await;
+    let settings = owner
+        .get_html(&format!("/integrations/{integration}/settings"))
+        .await;
+    let flow = between(
+        &settings,
+        &format!("/integrations/{integration}/flows/"),
+        "\"",
+    )
+    .unwrap();
     HashMap::from([
-        ("integration_id", owner.first_integration_id().await),
+        ("integration_id", integration),
+        ("flow_id", flow),
+        ("record_id", "003000000000001AAA".to_owned()),
+        ("backfill_id", uuid::Uuid::now_v7().to_string()),
         ("membership_id", membership_of(owner, &member_email).await),
         (
             "invitation_id",
@@ -49,6 +62,7 @@ fn has_tenant_ids(route: &RouteSpec) -> bool {
         "{membership_id}",
         "{invitation_id}",
         "{token_id}",
+        "{flow_id}",
     ]
     .iter()
     .any(|p| route.path.contains(p))

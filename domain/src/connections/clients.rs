@@ -133,7 +133,8 @@ pub type GateFactory = Arc<dyn Fn(&str, u32) -> Arc<dyn ConcurrencyGate> + Send 
 
 /// In-process gates: right for a single process (the embedded SQLite default).
 pub fn in_process_gates() -> GateFactory {
-    let gates: Arc<Mutex<HashMap<(String, u32), Arc<dyn ConcurrencyGate>>>> = Arc::default();
+    type Gates = HashMap<(String, u32), Arc<dyn ConcurrencyGate>>;
+    let gates: Arc<Mutex<Gates>> = Arc::default();
     Arc::new(move |account: &str, limit: u32| {
         let mut gates = gates.lock().unwrap_or_else(|p| p.into_inner());
         gates

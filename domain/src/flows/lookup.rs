@@ -200,11 +200,17 @@ pub fn matches_for(
 ) -> Matches {
     let own_id =
         usable_internal_id(record.field(&definition.writeback()).as_deref()).map(str::to_owned);
+    // A record another Salesforce record already owns (its external id) is never a match:
+    // taking it would point two Salesforce records at one NetSuite record.
+    let owned_by_another = |row: &TargetRow| {
+        row.external_id()
+            .is_some_and(|eid| !eid.is_empty() && eid != record.id())
+    };
     let criterion = |pairs: &[LookupPair]| -> Vec<TargetRow> {
         match criterion_values(pairs, record, parent_target) {
             Some(values) => rows
                 .iter()
-                .filter(|row| row_matches(row, &values))
+                .filter(|row| row_matches(row, &values) && !owned_by_another(row))
                 .cloned()
                 .collect(),
             None => Vec::new(),

@@ -40,7 +40,11 @@ pub struct FlowView {
     pub polled_at: Option<DateTime<Utc>>,
 }
 
-async fn own_flow(db: &impl sea_orm::ConnectionTrait, access: &TenantAccess, id: FlowId) -> DomainResult<flow::Model> {
+async fn own_flow(
+    db: &impl sea_orm::ConnectionTrait,
+    access: &TenantAccess,
+    id: FlowId,
+) -> DomainResult<flow::Model> {
     flow::Entity::find_by_id(id.0)
         .filter(flow::Column::TenantId.eq(access.tenant.id().0))
         .one(db)
@@ -49,12 +53,14 @@ async fn own_flow(db: &impl sea_orm::ConnectionTrait, access: &TenantAccess, id:
 }
 
 fn definition_of(row: &flow::Model) -> DomainResult<&'static FlowDefinition> {
-    definition(&row.flow_key).ok_or_else(|| DomainError::Internal(format!("unknown flow {}", row.flow_key)))
+    definition(&row.flow_key)
+        .ok_or_else(|| DomainError::Internal(format!("unknown flow {}", row.flow_key)))
 }
 
 fn view(row: &flow::Model, key: &SecretSlice<u8>, show_token: bool) -> DomainResult<FlowView> {
     let def = definition_of(row)?;
-    let settings = FlowSettings::from_stored(def, &row.settings).unwrap_or_else(|_| def.default_settings());
+    let settings =
+        FlowSettings::from_stored(def, &row.settings).unwrap_or_else(|_| def.default_settings());
     Ok(FlowView {
         id: FlowId(row.id),
         integration_id: IntegrationId(row.integration_id),
@@ -67,7 +73,9 @@ fn view(row: &flow::Model, key: &SecretSlice<u8>, show_token: bool) -> DomainRes
         source_object: def.source_object,
         target_label: def.target_label,
         listener_token: if show_token {
-            row.listener_token.as_deref().and_then(|nonce| listener_token(key, row.id, nonce))
+            row.listener_token
+                .as_deref()
+                .and_then(|nonce| listener_token(key, row.id, nonce))
         } else {
             None
         },
@@ -79,13 +87,21 @@ fn view(row: &flow::Model, key: &SecretSlice<u8>, show_token: bool) -> DomainRes
 
 /// One flow of the tenant. The listener token is shown to admins only: with it, anyone can
 /// post notifications.
-pub async fn get_flow(db: &DatabaseConnection, key: &SecretSlice<u8>, access: &TenantAccess, id: FlowId) -> DomainResult<FlowView> {
+pub async fn get_flow(
+    db: &DatabaseConnection,
+    key: &SecretSlice<u8>,
+    access: &TenantAccess,
+    id: FlowId,
+) -> DomainResult<FlowView> {
     let row = own_flow(db, access, id).await?;
     view(&row, key, access.role >= Role::Admin)
 }
 
 /// Why a flow cannot be turned on, in words for the person pressing the toggle.
-async fn refusal(db: &impl sea_orm::ConnectionTrait, row: &flow::Model) -> DomainResult<Option<String>> {
+async fn refusal(
+    db: &impl sea_orm::ConnectionTrait,
+    row: &flow::Model,
+) -> DomainResult<Option<String>> {
     let rows = connection::Entity::find()
         .filter(connection::Column::TenantId.eq(row.tenant_id))
         .filter(connection::Column::IntegrationId.eq(row.integration_id))
@@ -96,7 +112,10 @@ async fn refusal(db: &impl sea_orm::ConnectionTrait, row: &flow::Model) -> Domai
         match ConnectionState::from_row(conn) {
             ConnectionState::Ok { .. } => {}
             ConnectionState::NotConnected => {
-                return Ok(Some(format!("Connect {} first (Connections).", system.label())));
+                return Ok(Some(format!(
+                    "Connect {} first (Connections).",
+                    system.label()
+                )));
             }
             ConnectionState::Broken { error: message } => {
                 return Ok(Some(format!(
@@ -117,7 +136,13 @@ async fn refusal(db: &impl sea_orm::ConnectionTrait, row: &flow::Model) -> Domai
 
 /// Turns a flow on or off. Turning on is refused, with the reason, while a connection it
 /// needs is missing or not working.
-pub async fn set_enabled(db: &DatabaseConnection, key: &SecretSlice<u8>, access: &TenantAccess, id: FlowId, enabled: bool) -> DomainResult<FlowView> {
+pub async fn set_enabled(
+    db: &DatabaseConnection,
+    key: &SecretSlice<u8>,
+    access: &TenantAccess,
+    id: FlowId,
+    enabled: bool,
+) -> DomainResult<FlowView> {
     access.require(Role::Admin)?;
     let tx = db.begin().await?;
     let row = own_flow(&tx, access, id).await?;
@@ -142,9 +167,17 @@ pub async fn set_enabled(db: &DatabaseConnection, key: &SecretSlice<u8>, access:
         &tx,
         access.tenant.id(),
         &access.actor,
-        Change::new(if enabled { "flow.enabled" } else { "flow.disabled" }, "flow", flow_id)
-            .before(json!({ "enabled": !enabled }))
-            .after(json!({ "enabled": enabled })),
+        Change::new(
+            if enabled {
+                "flow.enabled"
+            } else {
+                "flow.disabled"
+            },
+            "flow",
+            flow_id,
+        )
+        .before(json!({ "enabled": !enabled }))
+        .after(json!({ "enabled": enabled })),
     )
     .await?;
     tx.commit().await?;
@@ -152,7 +185,12 @@ pub async fn set_enabled(db: &DatabaseConnection, key: &SecretSlice<u8>, access:
 }
 
 /// Replaces the listener URL: the old one stops working at once.
-pub async fn rotate_listener(db: &DatabaseConnection, key: &SecretSlice<u8>, access: &TenantAccess, id: FlowId) -> DomainResult<FlowView> {
+pub async fn rotate_listener(
+    db: &DatabaseConnection,
+    key: &SecretSlice<u8>,
+    access: &TenantAccess,
+    id: FlowId,
+) -> DomainResult<FlowView> {
     access.require(Role::Admin)?;
     let tx = db.begin().await?;
     let row = own_flow(&tx, access, id).await?;
@@ -161,13 +199,25 @@ pub async fn rotate_listener(db: &DatabaseConnection, key: &SecretSlice<u8>, acc
     active.listener_token = Set(Some(crate::secret_tokens::generate("")));
     active.updated_at = Set(Utc::now());
     let row = active.update(&tx).await?;
-    audit::record(&tx, access.tenant.id(), &access.actor, Change::new("flow.listener_rotated", "flow", flow_id)).await?;
+    audit::record(
+        &tx,
+        access.tenant.id(),
+        &access.actor,
+        Change::new("flow.listener_rotated", "flow", flow_id),
+    )
+    .await?;
     tx.commit().await?;
     view(&row, key, true)
 }
 
 /// Switches between real-time (listener) and scheduled polling.
-pub async fn set_trigger(db: &DatabaseConnection, key: &SecretSlice<u8>, access: &TenantAccess, id: FlowId, trigger: TriggerKind) -> DomainResult<FlowView> {
+pub async fn set_trigger(
+    db: &DatabaseConnection,
+    key: &SecretSlice<u8>,
+    access: &TenantAccess,
+    id: FlowId,
+    trigger: TriggerKind,
+) -> DomainResult<FlowView> {
     access.require(Role::Admin)?;
     let tx = db.begin().await?;
     let row = own_flow(&tx, access, id).await?;

@@ -157,6 +157,8 @@ pub fn target_values(
         for transform in &mapping.transforms {
             value = transform.apply(value);
         }
+        // Only spaces is empty: NetSuite gets a cleared field, not "   ".
+        let value = value.filter(|v| !v.trim().is_empty());
         values.insert(mapping.target.as_str().to_owned(), value);
     }
     TargetValues(values)

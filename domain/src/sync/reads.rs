@@ -104,7 +104,11 @@ impl From<sync_error::Model> for ErrorView {
     }
 }
 
-async fn own_flow(db: &DatabaseConnection, tenant: &Tenant, id: FlowId) -> DomainResult<flow::Model> {
+async fn own_flow(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    id: FlowId,
+) -> DomainResult<flow::Model> {
     flow::Entity::find_by_id(id.0)
         .filter(flow::Column::TenantId.eq(tenant.id().0))
         .one(db)
@@ -113,7 +117,12 @@ async fn own_flow(db: &DatabaseConnection, tenant: &Tenant, id: FlowId) -> Domai
 }
 
 /// The latest runs of a flow, newest first.
-pub async fn recent_runs(db: &DatabaseConnection, tenant: &Tenant, flow_id: FlowId, limit: u64) -> DomainResult<Vec<RunView>> {
+pub async fn recent_runs(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    flow_id: FlowId,
+    limit: u64,
+) -> DomainResult<Vec<RunView>> {
     own_flow(db, tenant, flow_id).await?;
     Ok(flow_run::Entity::find()
         .filter(flow_run::Column::TenantId.eq(tenant.id().0))
@@ -151,7 +160,12 @@ pub async fn flow_errors(
 
 /// Everything that happened to one Salesforce record, newest first: the answer to "why
 /// didn't this sync?".
-pub async fn record_timeline(db: &DatabaseConnection, tenant: &Tenant, record_id: &str, limit: u64) -> DomainResult<Vec<TimelineEntry>> {
+pub async fn record_timeline(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    record_id: &str,
+    limit: u64,
+) -> DomainResult<Vec<TimelineEntry>> {
     let record_id = record_id.trim();
     let events = sync_event::Entity::find()
         .filter(sync_event::Column::TenantId.eq(tenant.id().0))

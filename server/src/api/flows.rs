@@ -44,7 +44,9 @@ async fn get_flow(
     state: web::Data<AppState>,
     id: web::Path<FlowId>,
 ) -> Result<web::Json<Data<FlowView>>, ApiError> {
-    Ok(data(manage::get_flow(&state.db, &state.master_key, &access, *id).await?))
+    Ok(data(
+        manage::get_flow(&state.db, &state.master_key, &access, *id).await?,
+    ))
 }
 
 async fn enable(
@@ -52,7 +54,9 @@ async fn enable(
     state: web::Data<AppState>,
     id: web::Path<FlowId>,
 ) -> Result<web::Json<Data<FlowView>>, ApiError> {
-    Ok(data(manage::set_enabled(&state.db, &state.master_key, &access, *id, true).await?))
+    Ok(data(
+        manage::set_enabled(&state.db, &state.master_key, &access, *id, true).await?,
+    ))
 }
 
 async fn disable(
@@ -60,7 +64,9 @@ async fn disable(
     state: web::Data<AppState>,
     id: web::Path<FlowId>,
 ) -> Result<web::Json<Data<FlowView>>, ApiError> {
-    Ok(data(manage::set_enabled(&state.db, &state.master_key, &access, *id, false).await?))
+    Ok(data(
+        manage::set_enabled(&state.db, &state.master_key, &access, *id, false).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -83,7 +89,9 @@ async fn runs(
     id: web::Path<FlowId>,
     query: web::Query<Limit>,
 ) -> Result<web::Json<Data<Vec<RunView>>>, ApiError> {
-    Ok(data(reads::recent_runs(&state.db, &access.tenant, *id, query.get()).await?))
+    Ok(data(
+        reads::recent_runs(&state.db, &access.tenant, *id, query.get()).await?,
+    ))
 }
 
 async fn errors(
@@ -96,10 +104,14 @@ async fn errors(
         None | Some("open") => "open",
         Some("resolved") => "resolved",
         Some(_) => {
-            return Err(DomainError::invalid("status", "Use status=open or status=resolved.").into());
+            return Err(
+                DomainError::invalid("status", "Use status=open or status=resolved.").into(),
+            );
         }
     };
-    Ok(data(reads::flow_errors(&state.db, &access.tenant, *id, status, query.get()).await?))
+    Ok(data(
+        reads::flow_errors(&state.db, &access.tenant, *id, status, query.get()).await?,
+    ))
 }
 
 async fn backfills(
@@ -107,7 +119,9 @@ async fn backfills(
     state: web::Data<AppState>,
     id: web::Path<FlowId>,
 ) -> Result<web::Json<Data<Vec<BackfillView>>>, ApiError> {
-    Ok(data(backfill::recent_backfills(&state.db, &access, *id, 20).await?))
+    Ok(data(
+        backfill::recent_backfills(&state.db, &access, *id, 20).await?,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -158,7 +172,14 @@ async fn retry_record(
     path: web::Path<(FlowId, String)>,
 ) -> Result<web::Json<Data<Queued>>, ApiError> {
     let (flow_id, record_id) = path.into_inner();
-    retry::retry_record(&state.db, state.sync.waker.as_ref(), &access, flow_id, &record_id).await?;
+    retry::retry_record(
+        &state.db,
+        state.sync.waker.as_ref(),
+        &access,
+        flow_id,
+        &record_id,
+    )
+    .await?;
     Ok(data(Queued { queued: true }))
 }
 
@@ -167,5 +188,7 @@ async fn timeline(
     state: web::Data<AppState>,
     record_id: web::Path<String>,
 ) -> Result<web::Json<Data<Vec<TimelineEntry>>>, ApiError> {
-    Ok(data(reads::record_timeline(&state.db, &access.tenant, &record_id, 200).await?))
+    Ok(data(
+        reads::record_timeline(&state.db, &access.tenant, &record_id, 200).await?,
+    ))
 }

@@ -50,7 +50,10 @@ async fn receive(
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
-            return soap(StatusCode::BAD_REQUEST, fault_response("the request body could not be read"));
+            return soap(
+                StatusCode::BAD_REQUEST,
+                fault_response("the request body could not be read"),
+            );
         };
         if body.len() + chunk.len() > MAX_BODY {
             return soap(

@@ -9,6 +9,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use ferry_domain::DomainError;
 use ferry_domain::flows::manage::{self, FlowView};
 use ferry_domain::ids::{FlowId, IntegrationId};
 use ferry_domain::integrations::TriggerKind;
@@ -16,7 +17,6 @@ use ferry_domain::sync::backfill::{self, BackfillView};
 use ferry_domain::sync::reads::{self, ErrorView, RunView, TimelineEntry};
 use ferry_domain::sync::retry;
 use ferry_domain::tenancy::Role;
-use ferry_domain::DomainError;
 
 use crate::error::PageError;
 use crate::layout::{Layout, Nav};
@@ -41,7 +41,12 @@ route_table! {
 type FlowPath = web::Path<(IntegrationId, FlowId)>;
 
 /// The flow of the path, checked to belong to the integration of the path.
-async fn load(state: &AppState, t: &TenantSession, integration: IntegrationId, flow: FlowId) -> Result<FlowView, PageError> {
+async fn load(
+    state: &AppState,
+    t: &TenantSession,
+    integration: IntegrationId,
+    flow: FlowId,
+) -> Result<FlowView, PageError> {
     let view = manage::get_flow(&state.db, &state.master_key, &t.access, flow).await?;
     if view.integration_id != integration {
         return Err(PageError::Domain(DomainError::NotFound));
@@ -75,7 +80,8 @@ pub struct BackfillRow {
 
 impl From<&BackfillView> for BackfillRow {
     fn from(b: &BackfillView) -> Self {
-        let mut reasons: Vec<(String, i64)> = b.reasons.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut reasons: Vec<(String, i64)> =
+            b.reasons.iter().map(|(k, v)| (k.clone(), *v)).collect();
         reasons.sort_by(|a, b| b.1.cmp(&a.1));
         Self {
             id: b.id.to_string(),
@@ -85,7 +91,10 @@ impl From<&BackfillView> for BackfillRow {
             percent: b.percent().unwrap_or(0),
             has_total: b.total.is_some(),
             processed: b.processed,
-            total: b.total.map(|t| t.to_string()).unwrap_or_else(|| "…".to_owned()),
+            total: b
+                .total
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "…".to_owned()),
             created: b.created,
             updated: b.updated,
             unchanged: b.unchanged,
@@ -139,7 +148,11 @@ struct BackfillFragment {
     can_admin: bool,
 }
 
-async fn latest_backfill(state: &AppState, t: &TenantSession, flow: FlowId) -> Result<Option<BackfillRow>, PageError> {
+async fn latest_backfill(
+    state: &AppState,
+    t: &TenantSession,
+    flow: FlowId,
+) -> Result<Option<BackfillRow>, PageError> {
     Ok(backfill::recent_backfills(&state.db, &t.access, flow, 1)
         .await?
         .first()
@@ -212,7 +225,10 @@ async fn backfill_fragment(
     })
 }
 
-#[derive(Deserialize)]
+/// Every field defaults, so an empty form reaches the role and tenant checks (403/404)
+/// rather than failing to parse.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct ToggleForm {
     /// `on` or `off`.
     enabled: String,
@@ -229,16 +245,25 @@ async fn toggle(
     let (integration, flow_id) = path.into_inner();
     let flow = load(&state, &t, integration, flow_id).await?;
     let on = form.enabled == "on";
-    let flash = match manage::set_enabled(&state.db, &state.master_key, &t.access, flow_id, on).await {
-        Ok(v) if v.enabled => Flash::success(format!("{} is on.", v.name)),
-        Ok(v) => Flash::success(format!("{} is off. Notifications are still acknowledged and recorded as skipped.", v.name)),
-        Err(DomainError::Conflict(reason)) => Flash::error(format!("Cannot turn the flow on: {reason}")),
-        Err(e) => return Err(e.into()),
-    };
+    let flash =
+        match manage::set_enabled(&state.db, &state.master_key, &t.access, flow_id, on).await {
+            Ok(v) if v.enabled => Flash::success(format!("{} is on.", v.name)),
+            Ok(v) => Flash::success(format!(
+                "{} is off. Notifications are still acknowledged and recorded as skipped.",
+                v.name
+            )),
+            Err(DomainError::Conflict(reason)) => {
+                Flash::error(format!("Cannot turn the flow on: {reason}"))
+            }
+            Err(e) => return Err(e.into()),
+        };
     Ok(redirect_with_flash(&req, &state, &flow_path(&flow), flash))
 }
 
-#[derive(Deserialize)]
+/// Every field defaults, so an empty form reaches the role and tenant checks (403/404)
+/// rather than failing to parse.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct TriggerForm {
     trigger: String,
 }
@@ -256,10 +281,19 @@ async fn change_trigger(
     let trigger = match form.trigger.as_str() {
         "realtime" => TriggerKind::RealTime,
         "scheduled" => TriggerKind::Scheduled,
-        _ => return Err(PageError::Domain(DomainError::invalid("trigger", "Choose real-time or scheduled."))),
+        _ => {
+            return Err(PageError::Domain(DomainError::invalid(
+                "trigger",
+                "Choose real-time or scheduled.",
+            )));
+        }
     };
     let v = manage::set_trigger(&state.db, &state.master_key, &t.access, flow_id, trigger).await?;
-    let flash = Flash::success(format!("{} now runs {}.", v.name, trigger.label().to_lowercase()));
+    let flash = Flash::success(format!(
+        "{} now runs {}.",
+        v.name,
+        trigger.label().to_lowercase()
+    ));
     Ok(redirect_with_flash(&req, &state, &flow_path(&flow), flash))
 }
 
@@ -273,16 +307,20 @@ async fn rotate_listener(
     let (integration, flow_id) = path.into_inner();
     let flow = load(&state, &t, integration, flow_id).await?;
     manage::rotate_listener(&state.db, &state.master_key, &t.access, flow_id).await?;
-    let flash = Flash::success("New listener URL made; the old one no longer works. Update the outbound message's endpoint in Salesforce.");
+    let flash = Flash::success(
+        "New listener URL made; the old one no longer works. Update the outbound message's endpoint in Salesforce.",
+    );
     Ok(redirect_with_flash(&req, &state, &flow_path(&flow), flash))
 }
 
-#[derive(Deserialize)]
+/// Every field defaults, so an empty form reaches the role and tenant checks (403/404)
+/// rather than failing to parse.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct BackfillForm {
     /// `dry_run` or `sync`.
     mode: String,
     /// `YYYY-MM-DD`, optional.
-    #[serde(default)]
     modified_since: String,
 }
 
@@ -300,17 +338,33 @@ async fn start_backfill(
     let modified_since = if since.is_empty() {
         None
     } else {
-        match NaiveDate::parse_from_str(since, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        match NaiveDate::parse_from_str(since, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+        {
             Some(d) => Some(Utc.from_utc_datetime(&d)),
             None => {
-                let flash = Flash::error("Enter the date as YYYY-MM-DD, or leave it empty for every record.");
+                let flash = Flash::error(
+                    "Enter the date as YYYY-MM-DD, or leave it empty for every record.",
+                );
                 return Ok(redirect_with_flash(&req, &state, &flow_path(&flow), flash));
             }
         }
     };
     let dry_run = form.mode != "sync";
-    let flash = match backfill::start_backfill(&state.db, state.sync.waker.as_ref(), &t.access, flow_id, dry_run, modified_since).await {
-        Ok(_) if dry_run => Flash::success("Dry run started: counting what a sync would do. Nothing is written."),
+    let flash = match backfill::start_backfill(
+        &state.db,
+        state.sync.waker.as_ref(),
+        &t.access,
+        flow_id,
+        dry_run,
+        modified_since,
+    )
+    .await
+    {
+        Ok(_) if dry_run => {
+            Flash::success("Dry run started: counting what a sync would do. Nothing is written.")
+        }
         Ok(_) => Flash::success("Syncing existing records. Progress shows below."),
         Err(DomainError::Conflict(reason)) => Flash::error(reason),
         Err(e) => return Err(e.into()),
@@ -331,10 +385,18 @@ async fn cancel_backfill(
     if view.flow_id != flow_id.0 {
         return Err(PageError::Domain(DomainError::NotFound));
     }
-    Ok(redirect_with_flash(&req, &state, &flow_path(&flow), Flash::success("Canceled; the current page of records finishes first.")))
+    Ok(redirect_with_flash(
+        &req,
+        &state,
+        &flow_path(&flow),
+        Flash::success("Canceled; the current page of records finishes first."),
+    ))
 }
 
-#[derive(Deserialize)]
+/// Every field defaults, so an empty form reaches the role and tenant checks (403/404)
+/// rather than failing to parse.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct RetryForm {
     record_id: String,
 }
@@ -349,7 +411,15 @@ async fn retry_record(
     t.access.require(Role::Member)?;
     let (integration, flow_id) = path.into_inner();
     let flow = load(&state, &t, integration, flow_id).await?;
-    let flash = match retry::retry_record(&state.db, state.sync.waker.as_ref(), &t.access, flow_id, &form.record_id).await {
+    let flash = match retry::retry_record(
+        &state.db,
+        state.sync.waker.as_ref(),
+        &t.access,
+        flow_id,
+        &form.record_id,
+    )
+    .await
+    {
         Ok(()) => Flash::success(format!("Record {} queued for sync.", form.record_id.trim())),
         Err(DomainError::Invalid(errors)) => Flash::error(errors.to_string()),
         Err(e) => return Err(e.into()),

@@ -108,7 +108,10 @@ fn parse_role(raw: &str) -> Result<Role, DomainError> {
 
 /// The link a person follows to accept, on this server's public address.
 fn invite_link(req: &HttpRequest, state: &AppState, secret: &str) -> String {
-    format!("{}/invites/{secret}", crate::pages::views::public_base(req, state))
+    format!(
+        "{}/invites/{secret}",
+        crate::pages::views::public_base(req, state)
+    )
 }
 
 async fn invite_user(

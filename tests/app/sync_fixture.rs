@@ -1,0 +1,343 @@
+//! A tenant whose integration is connected to the test's sandbox, with both flows on and the
+//! sandbox's outbound messages wired to the flows' listeners: the starting point of every
+//! end-to-end sync test.
+
+use std::time::Duration;
+
+use ferry_sandbox::netsuite::schema::RecordType;
+use ferry_sandbox::netsuite::store::FieldValue;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestClient, all_between, between, location};
+
+pub const API: &str = "/services/data/v67.0";
+
+pub struct Synced {
+    pub app: TestApp,
+    pub owner: TestClient,
+    pub integration: String,
+    pub account_flow: String,
+    pub contact_flow: String,
+    http: reqwest::Client,
+}
+
+/// A NetSuite record as the sandbox holds it.
+#[derive(Debug, Clone)]
+pub struct NsRecord {
+    pub id: String,
+    pub external_id: Option<String>,
+    pub fields: Value,
+}
+
+impl Synced {
+    /// Connected, both flows on, outbound messages for Account and Contact wired.
+    pub async fn start() -> Synced {
+        Self::start_with(true, true).await
+    }
+
+    pub async fn start_with(account_on: bool, contact_on: bool) -> Synced {
+        let app = TestApp::spawn().await;
+        let owner = app.owner("Sync Co").await;
+        let integration = owner.first_integration_id().await;
+        for system in ["salesforce", "netsuite"] {
+            let path = format!("/integrations/{integration}/connections/{system}");
+            let resp = owner.post_form(&format!("{path}/sandbox"), &[]).await;
+            assert_eq!(resp.status(), 303, "use the sandbox for {system}");
+            let page = owner.test_connection(&integration, system).await;
+            assert!(page.contains("Connected"), "{system} test failed: {page}");
+        }
+        let settings = owner
+            .get_html(&format!("/integrations/{integration}/settings"))
+            .await;
+        let flows = all_between(
+            &settings,
+            &format!("/integrations/{integration}/flows/"),
+            "\"",
+        );
+        assert_eq!(flows.len(), 2, "two flows on the settings page");
+        // The account flow is installed first.
+        let (account_flow, contact_flow) = (flows[0].clone(), flows[1].clone());
+        let fixture = Synced {
+            app,
+            owner,
+            integration,
+            account_flow,
+            contact_flow,
+            http: reqwest::Client::new(),
+        };
+        // Redeliveries after a failed Ack come quickly in tests.
+        let sf = fixture.app.sandbox.salesforce();
+        let mut settings = sf.settings();
+        settings.outbound.initial_backoff_ms = 200;
+        settings.outbound.max_backoff_ms = 1000;
+        sf.set_settings(settings).unwrap();
+        for (flow, object, on) in [
+            (fixture.account_flow.clone(), "Account", account_on),
+            (fixture.contact_flow.clone(), "Contact", contact_on),
+        ] {
+            let url = fixture.listener_url(&flow).await;
+            fixture.outbound_rule(object, &url).await;
+            if on {
+                fixture.set_flow(&flow, true).await;
+            }
+        }
+        fixture
+    }
+
+    pub fn flow_path(&self, flow: &str) -> String {
+        format!("/integrations/{}/flows/{flow}", self.integration)
+    }
+
+    pub async fn listener_url(&self, flow: &str) -> String {
+        let page = self.owner.get_html(&self.flow_path(flow)).await;
+        between(&page, "id=\"listener-url\" value=\"", "\"")
+            .or_else(|| {
+                let v = between(&page, "readonly value=\"", "\"")?;
+                Some(v)
+            })
+            .expect("listener URL on the flow page")
+    }
+
+    pub async fn set_flow(&self, flow: &str, on: bool) -> reqwest::Response {
+        let resp = self
+            .owner
+            .post_form(
+                &format!("{}/toggle", self.flow_path(flow)),
+                &[("enabled", if on { "on" } else { "off" })],
+            )
+            .await;
+        assert_eq!(resp.status(), 303);
+        assert_eq!(location(&resp), self.flow_path(flow));
+        resp
+    }
+
+    pub async fn outbound_rule(&self, object: &str, url: &str) {
+        let fields = if object == "Account" {
+            json!(["Name", "SystemModstamp"])
+        } else {
+            json!(["LastName", "SystemModstamp"])
+        };
+        let resp = self
+            .http
+            .post(format!(
+                "{}/__sandbox/outbound/rules",
+                self.app.sandbox.salesforce_url()
+            ))
+            .json(&json!({"object": object, "fields": fields, "endpoint_url": url}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.status().is_success(),
+            "outbound rule: {}",
+            resp.text().await.unwrap()
+        );
+    }
+
+    fn token(&self) -> String {
+        self.app.sandbox.salesforce().issue_demo_token()
+    }
+
+    /// Creates a Salesforce record through the REST API (which fires outbound messages).
+    pub async fn sf_create(&self, object: &str, fields: Value) -> String {
+        let resp = self
+            .http
+            .post(format!(
+                "{}{API}/sobjects/{object}/",
+                self.app.sandbox.salesforce_url()
+            ))
+            .bearer_auth(self.token())
+            .json(&fields)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(status, 201, "create {object}: {body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn sf_update(&self, object: &str, id: &str, fields: Value) {
+        let resp = self
+            .http
+            .patch(format!(
+                "{}{API}/sobjects/{object}/{id}",
+                self.app.sandbox.salesforce_url()
+            ))
+            .bearer_auth(self.token())
+            .json(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            204,
+            "update {object}: {}",
+            resp.text().await.unwrap()
+        );
+    }
+
+    pub async fn sf_get(&self, object: &str, id: &str) -> Value {
+        self.http
+            .get(format!(
+                "{}{API}/sobjects/{object}/{id}",
+                self.app.sandbox.salesforce_url()
+            ))
+            .bearer_auth(self.token())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Every NetSuite record of a type.
+    pub fn ns_records(&self, record: &str) -> Vec<NsRecord> {
+        let rt = match record {
+            "customer" => RecordType::Customer,
+            _ => RecordType::Contact,
+        };
+        let ns = self.app.sandbox.netsuite();
+        let store = ns.store();
+        store
+            .records(rt)
+            .map(|r| {
+                let fields: serde_json::Map<String, Value> = r
+                    .values
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            FieldValue::Text(s) => json!(s),
+                            FieldValue::Ref(id) => json!(id.to_string()),
+                            FieldValue::Bool(b) => json!(b),
+                        };
+                        ((*k).to_owned(), v)
+                    })
+                    .collect();
+                let fields = Value::Object(fields);
+                NsRecord {
+                    id: r.id.to_string(),
+                    external_id: r.text("externalId").map(str::to_owned),
+                    fields,
+                }
+            })
+            .collect()
+    }
+
+    pub fn ns_by_external_id(&self, record: &str, external_id: &str) -> Vec<NsRecord> {
+        self.ns_records(record)
+            .into_iter()
+            .filter(|r| r.external_id.as_deref() == Some(external_id))
+            .collect()
+    }
+
+    /// Waits (up to 30 s) until `check` holds, polling.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while tokio::time::Instant::now() < deadline {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting until {what}");
+    }
+
+    /// The NetSuite id written back on a Salesforce record, once there (up to 30 s).
+    pub async fn written_back(&self, object: &str, id: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while tokio::time::Instant::now() < deadline {
+            let record = self.sf_get(object, id).await;
+            if let Some(v) = record["NetSuite_Id__c"].as_str().filter(|v| !v.is_empty()) {
+                return v.to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "{object} {id} never got its NetSuite id; outcomes: {:?}, errors: {:?}",
+            self.outcomes(id).await,
+            self.open_errors(id).await
+        );
+    }
+
+    /// Outcomes recorded for a record, oldest first: (outcome, reason).
+    pub async fn outcomes(&self, record_id: &str) -> Vec<(String, String)> {
+        let backend = self.app.db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "SELECT outcome, reason FROM sync_outcomes WHERE record_id = $1 ORDER BY at, id"
+            }
+            _ => "SELECT outcome, reason FROM sync_outcomes WHERE record_id = ? ORDER BY at, id",
+        };
+        self.app
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [record_id.into()],
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get("", "outcome").unwrap(),
+                    r.try_get("", "reason").unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// Open errors of a record: (kind, message).
+    pub async fn open_errors(&self, record_id: &str) -> Vec<(String, String)> {
+        let backend = self.app.db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "SELECT kind, message FROM sync_errors WHERE record_id = $1 AND status = 'open'"
+            }
+            _ => "SELECT kind, message FROM sync_errors WHERE record_id = ? AND status = 'open'",
+        };
+        self.app
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [record_id.into()],
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get("", "kind").unwrap(),
+                    r.try_get("", "message").unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// Replaces a flow's stored settings (the settings UI is tested on its own).
+    pub async fn set_settings(&self, flow: &str, settings: Value) {
+        let backend = self.app.db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => "UPDATE flows SET settings = $1 WHERE id = $2",
+            _ => "UPDATE flows SET settings = ? WHERE id = ?",
+        };
+        let id = uuid::Uuid::parse_str(flow).unwrap();
+        self.app
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [settings.into(), id.into()],
+            ))
+            .await
+            .unwrap();
+    }
+}
