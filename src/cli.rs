@@ -38,6 +38,17 @@ pub enum Command {
         /// 8082, demo data of seed 1) in this process.
         #[arg(long)]
         sandbox: bool,
+        #[command(flatten)]
+        binds: commands::serve::SandboxBinds,
+    },
+    /// Serve, work, and run the sandbox with a demo tenant whose connections point at it,
+    /// outbound messages wired to its listeners and both flows on.
+    Demo {
+        /// Address to listen on (overrides configuration).
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+        #[command(flatten)]
+        binds: commands::serve::SandboxBinds,
     },
     /// Run only the background workers (several may share one PostgreSQL).
     Worker,
@@ -72,7 +83,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(&cli.config)?;
     crate::telemetry::init(settings.log_format);
     match cli.command {
-        Command::Serve { bind, sandbox } => commands::serve::run(settings, bind, sandbox).await,
+        Command::Serve {
+            bind,
+            sandbox,
+            binds,
+        } => {
+            let options = commands::serve::ServeOptions {
+                bind,
+                sandbox: sandbox.then_some(binds),
+                demo: false,
+            };
+            commands::serve::run(settings, options).await
+        }
+        Command::Demo { bind, binds } => {
+            let options = commands::serve::ServeOptions {
+                bind,
+                sandbox: Some(binds),
+                demo: true,
+            };
+            commands::serve::run(settings, options).await
+        }
         Command::Worker => commands::worker::run(settings).await,
         Command::Migrate => commands::migrate::run(settings).await,
         Command::Sandbox(args) => commands::sandbox::run(args).await,

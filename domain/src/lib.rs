@@ -7,6 +7,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod connections;
 pub mod db;
+pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod flows;

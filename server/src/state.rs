@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
-use secrecy::SecretSlice;
+use secrecy::{SecretSlice, SecretString};
+
+use ferry_domain::connections::{AuthKind, ConnectionParams};
+use ferry_domain::integrations::SystemKind;
 
 /// Web-layer settings, typed and passed in by the binary.
 #[derive(Clone, Debug)]
@@ -61,6 +64,36 @@ pub struct SandboxLink {
     /// `PS256` or `ES256`.
     pub netsuite_algorithm: String,
     pub netsuite_private_key_pem: String,
+}
+
+impl SandboxLink {
+    /// The in-process sandbox as a connection: Salesforce with the JWT bearer flow, NetSuite
+    /// with client credentials.
+    pub fn connection_params(&self, system: SystemKind) -> ConnectionParams {
+        let link = self;
+        let secret = |v: &str| Some(SecretString::from(v.to_owned()));
+        match system {
+            SystemKind::Salesforce => ConnectionParams {
+                auth_kind: AuthKind::JwtBearer.as_str().to_owned(),
+                login_url: link.salesforce_url.clone(),
+                instance_url: link.salesforce_url.clone(),
+                username: link.salesforce_username.clone(),
+                consumer_key: secret(&link.salesforce_consumer_key),
+                private_key_pem: secret(&link.salesforce_private_key_pem),
+                ..ConnectionParams::default()
+            },
+            SystemKind::NetSuite => ConnectionParams {
+                auth_kind: AuthKind::ClientCredentials.as_str().to_owned(),
+                account_id: link.netsuite_account_id.clone(),
+                base_url: link.netsuite_base_url.clone(),
+                client_id: link.netsuite_client_id.clone(),
+                certificate_id: link.netsuite_certificate_id.clone(),
+                algorithm: link.netsuite_algorithm.clone(),
+                private_key_pem: secret(&link.netsuite_private_key_pem),
+                ..ConnectionParams::default()
+            },
+        }
+    }
 }
 
 impl std::fmt::Debug for SandboxLink {

@@ -33,6 +33,13 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        // `FERRY_TEST_LOG=ferry_domain=debug,info` shows what the app did in a failing test.
+        if let Ok(filter) = std::env::var("FERRY_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let (url, store) = match std::env::var("FERRY_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("ferry_test_{}", uuid::Uuid::new_v4().simple());

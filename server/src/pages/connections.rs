@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use ferry_domain::connections::{
@@ -21,7 +21,7 @@ use crate::pages::auth::render_unprocessable;
 use crate::pages::views::{ConnectionBadge, when_opt};
 use crate::routes::{Access, route_table};
 use crate::session::{Flash, TenantSession, redirect_with_flash};
-use crate::state::{AppState, SandboxLink};
+use crate::state::AppState;
 
 route_table! {
     Get "/integrations/{integration_id}/connections" => connections_page [Access::Tenant(Role::Viewer)];
@@ -230,7 +230,7 @@ async fn use_sandbox(
         .sandbox
         .clone()
         .ok_or(PageError::Domain(DomainError::NotFound))?;
-    let input = ConnectionInput::parse(system, &sandbox_params(&link, system))?;
+    let input = ConnectionInput::parse(system, &link.connection_params(system))?;
     connections::save_connection(&state.db, &state.master_key, &t.access, id, system, input)
         .await?;
     Ok(redirect_with_flash(
@@ -242,33 +242,6 @@ async fn use_sandbox(
             system.label()
         )),
     ))
-}
-
-/// The in-process sandbox as a connection: Salesforce with the JWT bearer flow, NetSuite
-/// with client credentials.
-fn sandbox_params(link: &SandboxLink, system: SystemKind) -> ConnectionParams {
-    let secret = |v: &str| Some(SecretString::from(v.to_owned()));
-    match system {
-        SystemKind::Salesforce => ConnectionParams {
-            auth_kind: AuthKind::JwtBearer.as_str().to_owned(),
-            login_url: link.salesforce_url.clone(),
-            instance_url: link.salesforce_url.clone(),
-            username: link.salesforce_username.clone(),
-            consumer_key: secret(&link.salesforce_consumer_key),
-            private_key_pem: secret(&link.salesforce_private_key_pem),
-            ..ConnectionParams::default()
-        },
-        SystemKind::NetSuite => ConnectionParams {
-            auth_kind: AuthKind::ClientCredentials.as_str().to_owned(),
-            account_id: link.netsuite_account_id.clone(),
-            base_url: link.netsuite_base_url.clone(),
-            client_id: link.netsuite_client_id.clone(),
-            certificate_id: link.netsuite_certificate_id.clone(),
-            algorithm: link.netsuite_algorithm.clone(),
-            private_key_pem: secret(&link.netsuite_private_key_pem),
-            ..ConnectionParams::default()
-        },
-    }
 }
 
 /// Non-secret values by field name.
