@@ -492,3 +492,58 @@ async fn the_api_saves_tests_and_lists_connections_for_admin_tokens_only() {
     assert_eq!(list["data"][1]["status"]["state"], "ok");
     assert_eq!(list["data"][0]["status"]["state"], "not_connected");
 }
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_stored_so_the_connection_keeps_working() {
+    let (app, owner, id) = setup().await;
+    let sf = app.sandbox.demo_credentials().salesforce;
+    let admin = |path: &str| format!("{}/__sandbox/{path}", app.sandbox.salesforce_url());
+    let http = reqwest::Client::new();
+    // A connected app that rotates refresh tokens: each use revokes the token used.
+    let resp = http
+        .post(admin("clients"))
+        .json(&serde_json::json!({
+            "consumer_key": "rotating-app", "consumer_secret": "rotating-secret",
+            "usernames": [sf.username], "rotate_refresh_tokens": true
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    let granted: serde_json::Value = http
+        .post(admin("refresh-tokens"))
+        .json(&serde_json::json!({"consumer_key": "rotating-app", "username": sf.username}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = granted["refresh_token"].as_str().unwrap().to_owned();
+    let resp = owner
+        .save_connection(
+            &id,
+            "salesforce",
+            &[
+                ("auth_kind", "refresh_token"),
+                ("login_url", &sf.login_url),
+                ("client_id", "rotating-app"),
+                ("client_secret", "rotating-secret"),
+                ("refresh_token", &first),
+            ],
+        )
+        .await;
+    assert_saved(&resp);
+    let stored_before = connection::Entity::find().all(&app.db).await.unwrap()[0]
+        .secrets_ciphertext
+        .clone();
+    // The first test spends the token; only if Ferry stored the new one can it test again.
+    for attempt in 1..=3 {
+        let html = owner.test_connection(&id, "salesforce").await;
+        assert_eq!(state_in(&html), "Connected", "test {attempt}: {html}");
+    }
+    let stored_after = connection::Entity::find().all(&app.db).await.unwrap()[0]
+        .secrets_ciphertext
+        .clone();
+    assert_ne!(stored_before, stored_after, "the rotated token was stored");
+}

@@ -310,7 +310,8 @@ pub async fn test_connection(
             system.label()
         )));
     };
-    let mut organization_id = None;
+    let mut probed = probe::Probed::default();
+    let mut stored = None;
     let outcome = match (
         AuthKind::parse(system, &row.auth_kind),
         stored_secrets(key, &row),
@@ -318,9 +319,11 @@ pub async fn test_connection(
         (Some(kind), Ok(secrets)) => {
             let settings: ConnectionSettings =
                 serde_json::from_value(row.settings.clone()).unwrap_or_default();
-            match probe::probe(kind, &settings, &secrets).await {
-                Ok(org) => {
-                    organization_id = org;
+            let result = probe::probe(kind, &settings, &secrets).await;
+            stored = Some(secrets);
+            match result {
+                Ok(found) => {
+                    probed = found;
                     TestOutcome::Connected
                 }
                 Err(e) => {
@@ -348,10 +351,17 @@ pub async fn test_connection(
     let row_id = row.id;
     let now = Utc::now();
     let mut settings = row.settings.clone();
-    if let (Some(org), Some(map)) = (&organization_id, settings.as_object_mut()) {
+    if let (Some(org), Some(map)) = (&probed.organization_id, settings.as_object_mut()) {
         map.insert("organization_id".to_owned(), json!(org));
     }
     let mut active = row.into_active_model();
+    // The connected app rotated the refresh token during the test: the stored one is spent.
+    if let (Some(token), Some(mut secrets)) = (probed.rotated_refresh_token, stored) {
+        secrets.0.insert("refresh_token".to_owned(), token);
+        let (ciphertext, key_id) = encrypt(key, &secrets.to_plain_json())?;
+        active.secrets_ciphertext = Set(Some(ciphertext));
+        active.key_id = Set(Some(key_id));
+    }
     active.settings = Set(settings);
     active.status = Set(status.to_owned());
     active.last_tested_at = Set(Some(now));

@@ -10,6 +10,7 @@ use ferry_connectors::System;
 use ferry_connectors::netsuite::SemaphoreGate;
 use ferry_connectors::salesforce::QueryOptions;
 use ferry_connectors::{ConnectorError, ErrorKind};
+use secrecy::ExposeSecret;
 
 use super::clients::{build_netsuite, build_salesforce};
 use super::inputs::{AuthKind, ConnectionSettings, SecretValues};
@@ -17,12 +18,22 @@ use super::inputs::{AuthKind, ConnectionSettings, SecretValues};
 /// A test should answer while the person waits.
 const TEST_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Runs the test against the remote system; for Salesforce, returns the org id.
+/// What a successful test learned.
+#[derive(Default)]
+pub(super) struct Probed {
+    /// Salesforce: the org the credentials belong to.
+    pub organization_id: Option<String>,
+    /// Salesforce: the refresh token after the connected app rotated it (the stored one no
+    /// longer works).
+    pub rotated_refresh_token: Option<secrecy::SecretString>,
+}
+
+/// Runs the test against the remote system.
 pub(super) async fn probe(
     kind: AuthKind,
     settings: &ConnectionSettings,
     secrets: &SecretValues,
-) -> Result<Option<String>, ConnectorError> {
+) -> Result<Probed, ConnectorError> {
     match kind {
         AuthKind::JwtBearer | AuthKind::RefreshToken => {
             let client = build_salesforce(kind, settings, secrets, TEST_TIMEOUT)?;
@@ -33,7 +44,15 @@ pub(super) async fn probe(
                     QueryOptions::default(),
                 )
                 .await?;
-            client.organization_id().await
+            let rotated = client.current_refresh_token().filter(|current| {
+                secrets
+                    .get("refresh_token")
+                    .is_some_and(|stored| stored.expose_secret() != current.expose_secret())
+            });
+            Ok(Probed {
+                organization_id: client.organization_id().await?,
+                rotated_refresh_token: rotated,
+            })
         }
         AuthKind::ClientCredentials | AuthKind::Tba => {
             // A test is one request: the account's own gate is not needed for it.
@@ -43,7 +62,7 @@ pub(super) async fn probe(
             client
                 .suiteql_page::<serde_json::Value>("SELECT id FROM customer", 1, 0)
                 .await?;
-            Ok(None)
+            Ok(Probed::default())
         }
     }
 }
