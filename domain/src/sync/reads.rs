@@ -205,7 +205,7 @@ pub async fn record_timeline(
             run_id: o.run_id,
         }))
         .collect();
-    entries.sort_by(|a, b| b.at.cmp(&a.at));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.at));
     entries.truncate(limit as usize);
     Ok(entries)
 }

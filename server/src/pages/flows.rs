@@ -82,7 +82,7 @@ impl From<&BackfillView> for BackfillRow {
     fn from(b: &BackfillView) -> Self {
         let mut reasons: Vec<(String, i64)> =
             b.reasons.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        reasons.sort_by(|a, b| b.1.cmp(&a.1));
+        reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
         Self {
             id: b.id.to_string(),
             label: if b.dry_run { "Dry run" } else { "Sync" },
