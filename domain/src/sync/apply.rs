@@ -41,7 +41,10 @@ pub fn failure_outcome(error: &ConnectorError, context: &str, payload: Option<St
         format!("{context}: {}", error.message)
     };
     if error.is_retryable() {
-        return Outcome::Retrying { message };
+        return Outcome::Retrying {
+            message,
+            after: error.retry_after,
+        };
     }
     Outcome::Failed(FailureRecord {
         kind: error.kind.code().to_owned(),

@@ -395,7 +395,13 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
                                 target_id: String::new(),
                             },
                             "skipped" => Outcome::Skipped { reason },
-                            _ => Outcome::Retrying { message: reason },
+                            _ => Outcome::Failed(records::FailureRecord {
+                                kind: "dry_run".to_owned(),
+                                code: None,
+                                message: reason,
+                                payload_excerpt: None,
+                                waiting_on: None,
+                            }),
                         };
                         counts.add(&outcome);
                     }
@@ -403,7 +409,7 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
                 Prepared::Settled(outcome) => {
                     let message = match &outcome {
                         Outcome::Failed(f) => f.message.clone(),
-                        Outcome::Retrying { message } => message.clone(),
+                        Outcome::Retrying { message, .. } => message.clone(),
                         other => format!("{other:?}"),
                     };
                     records::finish_run(&ctx.db, run_id, run_counts).await?;

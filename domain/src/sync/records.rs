@@ -35,6 +35,8 @@ pub enum Outcome {
     /// A transient failure; the record is retried after a pause.
     Retrying {
         message: String,
+        /// How long the remote system asked us to wait, when it said.
+        after: Option<std::time::Duration>,
     },
 }
 
@@ -73,7 +75,7 @@ impl Outcome {
             }
             Outcome::Skipped { reason } => reason.clone(),
             Outcome::Failed(f) => f.message.clone(),
-            Outcome::Retrying { message } => format!("will retry: {message}"),
+            Outcome::Retrying { message, .. } => format!("will retry: {message}"),
         }
     }
 }
