@@ -13,6 +13,7 @@ mod connections;
 mod csrf;
 mod flows;
 mod health;
+mod housekeeping;
 mod invitations;
 mod roles;
 mod route_sweep;
