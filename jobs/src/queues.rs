@@ -19,6 +19,10 @@ use crate::sync_jobs::{RunBackfill, SyncFlow};
 pub const SYNC_QUEUE: &str = "ferry.sync";
 pub const BACKFILL_QUEUE: &str = "ferry.backfill";
 
+/// apalis' worker heartbeat, which also makes a worker look for jobs: a wake-up that the poll
+/// or LISTEN/NOTIFY missed waits at most this long (apalis' default is 30 s).
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The queues of one database.
 #[derive(Clone)]
 pub enum JobQueues {
@@ -43,7 +47,11 @@ impl JobQueues {
                 PostgresStorage::setup(&pool)
                     .await
                     .context("creating the job queue tables")?;
-                let config = |queue: &str| apalis_postgres::Config::default().queue(queue);
+                let config = |queue: &str| {
+                    apalis_postgres::Config::default()
+                        .queue(queue)
+                        .heartbeat_interval(HEARTBEAT)
+                };
                 Ok(Self::Postgres {
                     sync: PostgresStorage::new(&pool).with_config(config(SYNC_QUEUE)),
                     backfill: PostgresStorage::new(&pool).with_config(config(BACKFILL_QUEUE)),
@@ -60,7 +68,11 @@ impl JobQueues {
                 SqliteStorage::setup(&pool)
                     .await
                     .context("creating the job queue tables")?;
-                let config = |queue: &str| apalis_sqlite::Config::default().queue(queue);
+                let config = |queue: &str| {
+                    apalis_sqlite::Config::default()
+                        .queue(queue)
+                        .heartbeat_interval(HEARTBEAT)
+                };
                 Ok(Self::Sqlite {
                     sync: SqliteStorage::new(&pool).with_config(config(SYNC_QUEUE)),
                     backfill: SqliteStorage::new(&pool).with_config(config(BACKFILL_QUEUE)),
