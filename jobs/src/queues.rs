@@ -37,10 +37,11 @@ pub enum JobQueues {
 }
 
 impl JobQueues {
-    /// Creates apalis' tables if needed and opens the queues. On SQLite the queue gets its own
-    /// pool on the same file: apalis switches its connections to `synchronous=OFF`, which
-    /// must not reach the connections that write Ferry's own tables.
-    pub async fn open(db: &DatabaseConnection, database_url: &str) -> anyhow::Result<Self> {
+    /// Creates apalis' tables if needed and opens the queues. On SQLite the queue shares
+    /// Ferry's single connection (one writer, no lock contention); apalis' setup switches it
+    /// to `synchronous=OFF`, which is put back to `NORMAL` right after, so an acknowledged
+    /// notification survives a crash.
+    pub async fn open(db: &DatabaseConnection) -> anyhow::Result<Self> {
         match db.get_database_backend() {
             DatabaseBackend::Postgres => {
                 let pool = db.get_postgres_connection_pool().clone();
@@ -58,16 +59,11 @@ impl JobQueues {
                 })
             }
             _ => {
-                let pool = if database_url.contains(":memory:") {
-                    db.get_sqlite_connection_pool().clone()
-                } else {
-                    apalis_sqlite::SqlitePool::connect(database_url)
-                        .await
-                        .context("opening the job queue database")?
-                };
+                let pool = db.get_sqlite_connection_pool().clone();
                 SqliteStorage::setup(&pool)
                     .await
                     .context("creating the job queue tables")?;
+                ferry_domain::db::restore_sqlite_durability(db).await?;
                 let config = |queue: &str| {
                     apalis_sqlite::Config::default()
                         .queue(queue)

@@ -40,3 +40,21 @@ async fn processed_inbox_rows_go_after_a_week_and_pending_ones_stay() {
         .await
         .expect("the apalis jobs table is where housekeeping looks");
 }
+
+#[tokio::test]
+async fn the_embedded_database_keeps_durable_commits_after_the_queue_setup() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = TestApp::spawn().await;
+    if app.db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    // apalis' SQLite setup turns `synchronous` OFF; Ferry puts it back to NORMAL (1).
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA synchronous"))
+        .await
+        .unwrap()
+        .unwrap();
+    let level: i32 = row.try_get_by_index(0).unwrap();
+    assert_eq!(level, 1, "synchronous = NORMAL");
+}
