@@ -16,4 +16,5 @@ mod health;
 mod invitations;
 mod roles;
 mod route_sweep;
+mod sync_rules;
 mod workspaces;

@@ -166,7 +166,8 @@ pub async fn record_timeline(
     record_id: &str,
     limit: u64,
 ) -> DomainResult<Vec<TimelineEntry>> {
-    let record_id = record_id.trim();
+    let record_id = super::events::canonical_record_id(record_id.trim());
+    let record_id = record_id.as_str();
     let events = sync_event::Entity::find()
         .filter(sync_event::Column::TenantId.eq(tenant.id().0))
         .filter(sync_event::Column::RecordId.eq(record_id))
@@ -205,7 +206,7 @@ pub async fn record_timeline(
             run_id: o.run_id,
         }))
         .collect();
-    entries.sort_by(|a, b| b.at.cmp(&a.at));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.at));
     entries.truncate(limit as usize);
     Ok(entries)
 }
