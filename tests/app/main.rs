@@ -17,4 +17,5 @@ mod housekeeping;
 mod invitations;
 mod roles;
 mod route_sweep;
+mod sync_rules;
 mod workspaces;
