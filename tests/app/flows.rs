@@ -111,6 +111,8 @@ async fn a_contact_waits_for_its_account_and_syncs_by_itself_once_the_account_do
     assert_eq!(contacts.len(), 1);
     assert_eq!(contacts[0].id, ns_contact);
     assert_eq!(contacts[0].fields["company"], customer_id.as_str());
+    // The id reaches Salesforce just before the outcome is committed.
+    s.settled(&contact).await;
     assert!(
         s.open_errors(&contact).await.is_empty(),
         "the error resolved itself"

@@ -51,7 +51,10 @@ async fn the_embedded_database_keeps_durable_commits_after_the_queue_setup() {
     // apalis' SQLite setup turns `synchronous` OFF; Ferry puts it back to NORMAL (1).
     let row = app
         .db
-        .query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA synchronous"))
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA synchronous",
+        ))
         .await
         .unwrap()
         .unwrap();
