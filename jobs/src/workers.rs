@@ -26,6 +26,10 @@ const POLL_SCHEDULE: &str = "0 * * * * *";
 const SYNC_CONCURRENCY: usize = 4;
 /// SQLite has no LISTEN/NOTIFY; a short poll keeps real-time real.
 const SQLITE_POLL: Duration = Duration::from_millis(100);
+/// PostgreSQL: a short poll rather than apalis' LISTEN/NOTIFY, which (measured with
+/// `ferry bench`) left wake-ups waiting for the next heartbeat under load. An indexed poll
+/// every 50 ms is cheap for PostgreSQL and bounds the wait.
+const POSTGRES_POLL: Duration = Duration::from_millis(50);
 
 async fn housekeeping_tick(_tick: Tick, db: Data<DatabaseConnection>) -> Result<(), BoxDynError> {
     run_housekeeping(&db).await?;
@@ -99,7 +103,7 @@ pub async fn run_workers(
                 let ctx = ctx.clone();
                 move |_| {
                     WorkerBuilder::new("ferry-sync")
-                        .backend(sync.clone().with_pubsub())
+                        .backend(sync.clone().poll_with_interval(POSTGRES_POLL))
                         .data(ctx.clone())
                         .concurrency(SYNC_CONCURRENCY)
                         .build(sync_flow)
@@ -109,7 +113,7 @@ pub async fn run_workers(
                 let ctx = ctx.clone();
                 move |_| {
                     WorkerBuilder::new("ferry-backfill")
-                        .backend(backfill.clone().with_pubsub())
+                        .backend(backfill.clone().poll_with_interval(POSTGRES_POLL))
                         .data(ctx.clone())
                         .concurrency(1)
                         .build(run_backfill)

@@ -424,10 +424,9 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
                 flow_key: &flow_row.flow_key,
                 run_id: Some(run_id),
             };
-            let tx = ctx.db.begin().await?;
             let mut retry = Vec::new();
             let mut synced = Vec::new();
-            for result in applied {
+            for result in &applied {
                 let key = match &result.outcome {
                     Outcome::Skipped { reason } => reason_key(reason),
                     Outcome::Failed(f) => reason_key(&f.message),
@@ -448,17 +447,18 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
                 if result.outcome.is_success() {
                     synced.push(result.record_id.clone());
                 }
-                let detail = (!result.detail.is_null()).then_some(result.detail.clone());
-                records::record_outcome(
-                    &tx,
-                    &run,
-                    &result.record_id,
-                    &result.outcome,
-                    detail,
-                    result.fingerprint.as_deref(),
-                )
-                .await?;
             }
+            let rows = applied
+                .iter()
+                .map(|r| records::OutcomeRow {
+                    record_id: &r.record_id,
+                    outcome: &r.outcome,
+                    detail: (!r.detail.is_null()).then(|| r.detail.clone()),
+                    fingerprint: r.fingerprint.as_deref(),
+                })
+                .collect();
+            let tx = ctx.db.begin().await?;
+            records::record_outcomes(&tx, &run, rows).await?;
             let retried = !retry.is_empty();
             events::add(&tx, flow_row.tenant_id, flow_row.id, retry).await?;
             tx.commit().await?;

@@ -250,7 +250,7 @@ async fn record_batch(
     let mut done = Vec::new();
     let mut retry: BTreeMap<i64, Vec<Uuid>> = BTreeMap::new();
     let mut synced = Vec::new();
-    let tx = ctx.db.begin().await?;
+    let mut results = Vec::with_capacity(applied.len());
     for mut result in applied {
         let claimed = by_record
             .get(&result.record_id)
@@ -285,17 +285,19 @@ async fn record_batch(
             synced.push(result.record_id.clone());
         }
         counts.add(&result.outcome);
-        let detail = (!result.detail.is_null()).then_some(result.detail);
-        records::record_outcome(
-            &tx,
-            &run,
-            &result.record_id,
-            &result.outcome,
-            detail,
-            result.fingerprint.as_deref(),
-        )
-        .await?;
+        results.push(result);
     }
+    let rows = results
+        .iter()
+        .map(|r| records::OutcomeRow {
+            record_id: &r.record_id,
+            outcome: &r.outcome,
+            detail: (!r.detail.is_null()).then(|| r.detail.clone()),
+            fingerprint: r.fingerprint.as_deref(),
+        })
+        .collect();
+    let tx = ctx.db.begin().await?;
+    records::record_outcomes(&tx, &run, rows).await?;
     events::finish(&tx, &done).await?;
     for (at, ids) in retry {
         let at = chrono::DateTime::from_timestamp_millis(at).unwrap_or_else(Utc::now);
