@@ -56,6 +56,35 @@ async fn run_backfill(job: RunBackfill, ctx: Data<SyncContext>) -> Result<(), Bo
     Ok(())
 }
 
+/// Registers the sync and backfill queue workers: a macro, because the PostgreSQL and SQLite
+/// storages are different types with the same methods.
+macro_rules! queue_workers {
+    ($monitor:expr, $ctx:expr, $sync:expr, $backfill:expr, $poll:expr) => {{
+        let (sync, backfill) = ($sync, $backfill);
+        $monitor
+            .register({
+                let ctx = $ctx.clone();
+                move |_| {
+                    WorkerBuilder::new("ferry-sync")
+                        .backend(sync.clone().poll_with_interval($poll))
+                        .data(ctx.clone())
+                        .concurrency(SYNC_CONCURRENCY)
+                        .build(sync_flow)
+                }
+            })
+            .register({
+                let ctx = $ctx.clone();
+                move |_| {
+                    WorkerBuilder::new("ferry-backfill")
+                        .backend(backfill.clone().poll_with_interval($poll))
+                        .data(ctx.clone())
+                        .concurrency(1)
+                        .build(run_backfill)
+                }
+            })
+    }};
+}
+
 /// Runs every worker until `shutdown` completes.
 pub async fn run_workers(
     ctx: SyncContext,
@@ -98,48 +127,12 @@ pub async fn run_workers(
             }
         });
     monitor = match queues {
-        JobQueues::Postgres { sync, backfill } => monitor
-            .register({
-                let ctx = ctx.clone();
-                move |_| {
-                    WorkerBuilder::new("ferry-sync")
-                        .backend(sync.clone().poll_with_interval(POSTGRES_POLL))
-                        .data(ctx.clone())
-                        .concurrency(SYNC_CONCURRENCY)
-                        .build(sync_flow)
-                }
-            })
-            .register({
-                let ctx = ctx.clone();
-                move |_| {
-                    WorkerBuilder::new("ferry-backfill")
-                        .backend(backfill.clone().poll_with_interval(POSTGRES_POLL))
-                        .data(ctx.clone())
-                        .concurrency(1)
-                        .build(run_backfill)
-                }
-            }),
-        JobQueues::Sqlite { sync, backfill } => monitor
-            .register({
-                let ctx = ctx.clone();
-                move |_| {
-                    WorkerBuilder::new("ferry-sync")
-                        .backend(sync.clone().poll_with_interval(SQLITE_POLL))
-                        .data(ctx.clone())
-                        .concurrency(SYNC_CONCURRENCY)
-                        .build(sync_flow)
-                }
-            })
-            .register({
-                let ctx = ctx.clone();
-                move |_| {
-                    WorkerBuilder::new("ferry-backfill")
-                        .backend(backfill.clone().poll_with_interval(SQLITE_POLL))
-                        .data(ctx.clone())
-                        .concurrency(1)
-                        .build(run_backfill)
-                }
-            }),
+        JobQueues::Postgres { sync, backfill } => {
+            queue_workers!(monitor, ctx, sync, backfill, POSTGRES_POLL)
+        }
+        JobQueues::Sqlite { sync, backfill } => {
+            queue_workers!(monitor, ctx, sync, backfill, SQLITE_POLL)
+        }
     };
     monitor.run_with_signal(shutdown).await?;
     Ok(())

@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::apply::Applied;
 use super::engine::{Prepared, prepare, sync_records};
 use super::events::{self, EventSource, NewEvent};
 use super::records::{self, Counts, Outcome, RunContext};
@@ -448,15 +449,7 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
                     synced.push(result.record_id.clone());
                 }
             }
-            let rows = applied
-                .iter()
-                .map(|r| records::OutcomeRow {
-                    record_id: &r.record_id,
-                    outcome: &r.outcome,
-                    detail: (!r.detail.is_null()).then(|| r.detail.clone()),
-                    fingerprint: r.fingerprint.as_deref(),
-                })
-                .collect();
+            let rows = applied.iter().map(Applied::as_row).collect();
             let tx = ctx.db.begin().await?;
             records::record_outcomes(&tx, &run, rows).await?;
             let retried = !retry.is_empty();

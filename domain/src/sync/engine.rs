@@ -287,15 +287,7 @@ async fn record_batch(
         counts.add(&result.outcome);
         results.push(result);
     }
-    let rows = results
-        .iter()
-        .map(|r| records::OutcomeRow {
-            record_id: &r.record_id,
-            outcome: &r.outcome,
-            detail: (!r.detail.is_null()).then(|| r.detail.clone()),
-            fingerprint: r.fingerprint.as_deref(),
-        })
-        .collect();
+    let rows = results.iter().map(Applied::as_row).collect();
     let tx = ctx.db.begin().await?;
     records::record_outcomes(&tx, &run, rows).await?;
     events::finish(&tx, &done).await?;
