@@ -229,20 +229,21 @@ impl Bench {
             .await?;
         let id = created["id"].as_str().context("no account id")?.to_owned();
         for _ in 0..600 {
-            let salesforce = self.sandbox.salesforce();
-            let org = salesforce.lock();
-            let synced = org
-                .data
-                .record(&id)
-                .and_then(|r| r.values.get("NetSuite_Id__c"))
-                .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()));
-            drop(org);
-            if synced {
+            if self.has_netsuite_id(&id) {
                 return Ok(id);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         anyhow::bail!("the bench account did not sync within a minute")
+    }
+
+    fn has_netsuite_id(&self, id: &str) -> bool {
+        let salesforce = self.sandbox.salesforce();
+        let org = salesforce.lock();
+        org.data
+            .record(id)
+            .and_then(|r| r.values.get("NetSuite_Id__c"))
+            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
     }
 
     pub async fn start_contact_backfill(&self) -> anyhow::Result<()> {
