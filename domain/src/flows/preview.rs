@@ -245,7 +245,7 @@ pub struct PreviewReport {
 fn outcome_message(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Failed(f) => f.message.clone(),
-        Outcome::Retrying { message } => message.clone(),
+        Outcome::Retrying { message, .. } => message.clone(),
         Outcome::Skipped { reason } => reason.clone(),
         other => other.code().to_owned(),
     }
