@@ -592,11 +592,12 @@ async fn preview_finds_records_by_name_or_id_and_shows_the_payload_without_writi
     let report = s.owner.get_html(&format!("{base}?record_id={contact}")).await;
     assert!(report.contains("data-action=\"create\""), "{report}");
     assert!(report.contains("Would create a NetSuite contact."));
-    assert!(report.contains("Qualifies."));
+    assert!(report.contains("Grace Hopper"), "the record's name as heading");
+    assert!(report.contains("No criteria: every record qualifies."));
     assert!(report.contains("is NetSuite record 842"));
     let payload = between(&report, "id=\"preview-payload\">", "</pre>").unwrap();
-    assert!(payload.contains("&quot;lastName&quot;: &quot;Hopper&quot;"), "{payload}");
-    assert!(payload.contains("&quot;company&quot;: {"), "{payload}");
+    assert!(payload.contains("&#34;lastName&#34;: &#34;Hopper&#34;"), "{payload}");
+    assert!(payload.contains("&#34;company&#34;: {"), "{payload}");
     assert!(report.contains("NetSuite_Id__c"), "write-back named");
 
     let skipped = s.owner.get_html(&format!("{base}?record_id={standalone}")).await;

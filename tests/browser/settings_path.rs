@@ -159,6 +159,7 @@ async fn path_of_a_tenant_admin(app: &TestApp, browser: &Client, shots: &mut Sho
     click(browser, &format!("a[data-record={}]", quoted(&contact))).await;
     wait_for(browser, "#preview-report").await;
     wait_for_text(browser, "Would create a NetSuite contact.").await;
+    wait_for_text(browser, "Grace Hopper").await;
     let payload = wait_for(browser, "#preview-payload").await.text().await.unwrap();
     assert!(payload.contains("\"lastName\": \"Hopper\""), "{payload}");
     assert!(payload.contains("\"phone\": \"+1 555 0100\""), "{payload}");

@@ -169,7 +169,7 @@ impl SourceFieldInfo {
 }
 
 /// The fields the form offers, or why Salesforce could not be asked.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct FieldCatalog {
     pub fields: Vec<SourceFieldInfo>,
     /// Set when the describe failed: the form falls back to typed field names.

@@ -866,7 +866,7 @@ mod tests {
         assert_eq!(action, FormAction::Save);
         assert_eq!(back, form);
         assert_eq!(back.version(), Some(7));
-        let parsed = back.parse(&CONTACT, &FieldCatalog::default()).unwrap();
+        let parsed = back.parse(&CONTACT, &FieldCatalog::unavailable("not asked")).unwrap();
         assert_eq!(parsed, settings);
     }
 
@@ -922,7 +922,7 @@ mod tests {
             ("mappings.0.value_map", "Web = Internet\nnonsense"),
             ("poll_interval_minutes", "soon"),
         ]));
-        let problems = form.parse(&CONTACT, &FieldCatalog::default()).unwrap_err();
+        let problems = form.parse(&CONTACT, &FieldCatalog::unavailable("not asked")).unwrap_err();
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
         for expected in [
             "criteria.groups.0.conditions.0.field",

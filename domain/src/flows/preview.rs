@@ -282,13 +282,39 @@ pub async fn preview_record(
         .into_iter()
         .next()
         .ok_or_else(|| DomainError::Internal("prepare returned no plan".to_owned()))?;
-    Ok(report(
+    let mut report = report(
         def,
         &settings,
         record_id,
         planned.record.as_ref(),
         &planned.decision,
-    ))
+    );
+    if report.found && report.title.is_none() {
+        report.title = record_title(ctx, &row, def, &report.record_id).await;
+    }
+    Ok(report)
+}
+
+/// The record's name, which the flow itself may not read (a heading, so best effort).
+async fn record_title(
+    ctx: &SyncContext,
+    row: &flow::Model,
+    def: &FlowDefinition,
+    record_id: &str,
+) -> Option<String> {
+    let clients = ctx
+        .clients
+        .for_integration(row.tenant_id, row.integration_id)
+        .await
+        .ok()?;
+    let query = search_soql(def, &format!("Id = {}", soql_string(record_id)));
+    let page = clients
+        .salesforce
+        .query_page::<Map<String, Value>>(&query, QueryOptions::default())
+        .await
+        .ok()?;
+    let record = SourceRecord::new(page.records.into_iter().next()?);
+    def.search_fields.first().and_then(|f| record.text(f))
 }
 
 /// Puts a decision into words, with everything that led to it.
