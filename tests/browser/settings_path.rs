@@ -168,6 +168,17 @@ async fn path_of_a_tenant_admin(app: &TestApp, browser: &Client, shots: &mut Sho
         "the preview showed in place"
     );
     shots.take(browser, "preview").await;
+
+    // The change is in the audit log, with its before and after.
+    click(browser, ".crumbs a[href$=\"/settings\"]").await;
+    click(browser, "[data-tab=\"audit\"]").await;
+    wait_for_text(browser, "Changed the settings").await;
+    click(browser, "li[data-action=\"flow.settings_changed\"] details.diff summary").await;
+    wait_for_text(browser, "settings.criteria.groups.0.conditions.0.field").await;
+    shots.take(browser, "audit-log").await;
+    click(browser, "[data-tab=\"general\"]").await;
+    wait_for(browser, "#listeners input[readonly]").await;
+    shots.take(browser, "general").await;
 }
 
 #[tokio::test]
