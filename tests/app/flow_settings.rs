@@ -91,7 +91,13 @@ async fn htmx_toggle(c: &TestClient, integration: &str, flow: &str, on: bool) ->
         .unwrap()
 }
 
-async fn api(app: &TestApp, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+async fn api(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut req = reqwest::Client::new()
         .request(method, app.url(path))
         .bearer_auth(token);
@@ -118,7 +124,10 @@ async fn the_settings_page_has_tabs_and_a_row_per_flow_in_each_section() {
     assert!(flows.contains("data-section=\"Account\""));
     assert!(flows.contains("data-section=\"Contact\""));
     assert!(flows.contains("Salesforce Account to NetSuite Customer Add/Update"));
-    assert!(!flows.contains("Salesforce Contact to NetSuite Contact"), "one section at a time");
+    assert!(
+        !flows.contains("Salesforce Contact to NetSuite Contact"),
+        "one section at a time"
+    );
     assert!(flows.contains("role=\"switch\""), "the toggle");
     assert!(flows.contains("Flow settings"), "the settings icon");
 
@@ -149,7 +158,10 @@ async fn turning_a_flow_on_without_connections_is_refused_with_the_reason_in_its
     assert_eq!(resp.status(), 200);
     let row = resp.text().await.unwrap();
     assert!(row.starts_with("<tr"), "the row alone: {row}");
-    assert!(row.contains("Cannot turn it on: Connect Salesforce first"), "{row}");
+    assert!(
+        row.contains("Cannot turn it on: Connect Salesforce first"),
+        "{row}"
+    );
     assert!(row.contains("aria-checked=\"false\""));
 
     // Without JavaScript: back to the section with the reason as a flash message.
@@ -176,7 +188,12 @@ async fn a_connected_flow_toggles_on_and_off_in_place() {
     assert!(row.contains("aria-checked=\"true\""), "{row}");
     assert!(!row.contains("Cannot turn"));
     let resp = htmx_toggle(&s.owner, &s.integration, &s.contact_flow, false).await;
-    assert!(resp.text().await.unwrap().contains("aria-checked=\"false\""));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("aria-checked=\"false\"")
+    );
     let audit = s
         .owner
         .get_html(&format!("/integrations/{}/audit", s.integration))
@@ -194,31 +211,65 @@ async fn the_form_offers_salesforce_fields_with_type_aware_operators_and_values(
     assert!(page.contains("Define Lookup Criteria"));
     assert!(page.contains("Field mappings"));
     assert!(page.contains("Email (Email)"), "labels from describe");
-    assert!(page.contains("Account: Account Type (Account.Type)"), "parent fields");
-    assert!(page.contains("Last name (lastName) *"), "required target marked");
+    assert!(
+        page.contains("Account: Account Type (Account.Type)"),
+        "parent fields"
+    );
+    assert!(
+        page.contains("Last name (lastName) *"),
+        "required target marked"
+    );
     assert!(!page.contains("fields-unavailable"));
 
     // A picklist condition: its values to choose from, and only fitting operators.
     let mut fields = contact_form(1);
     set(&mut fields, "criteria.groups.0.match", "all");
-    set(&mut fields, "criteria.groups.0.conditions.0.field", "Salutation");
+    set(
+        &mut fields,
+        "criteria.groups.0.conditions.0.field",
+        "Salutation",
+    );
     set(&mut fields, "criteria.groups.0.conditions.0.op", "equals");
     set(&mut fields, "criteria.groups.0.conditions.0.value", "");
-    let resp = post_settings(&s.owner, &s.integration, &s.contact_flow, &fields, "refresh").await;
+    let resp = post_settings(
+        &s.owner,
+        &s.integration,
+        &s.contact_flow,
+        &fields,
+        "refresh",
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.unwrap();
     let condition = between(&html, "data-condition=\"0.0\"", "cell-remove").unwrap();
     assert!(condition.contains("<option value=\"Mr.\""), "{condition}");
-    assert!(!condition.contains("value=\"contains\""), "no contains on a picklist");
+    assert!(
+        !condition.contains("value=\"contains\""),
+        "no contains on a picklist"
+    );
 
     // A date-time condition: a date input and before / after only.
-    set(&mut fields, "criteria.groups.0.conditions.0.field", "CreatedDate");
-    set(&mut fields, "criteria.groups.0.conditions.0.op", "greater_than");
-    let html = post_settings(&s.owner, &s.integration, &s.contact_flow, &fields, "refresh")
-        .await
-        .text()
-        .await
-        .unwrap();
+    set(
+        &mut fields,
+        "criteria.groups.0.conditions.0.field",
+        "CreatedDate",
+    );
+    set(
+        &mut fields,
+        "criteria.groups.0.conditions.0.op",
+        "greater_than",
+    );
+    let html = post_settings(
+        &s.owner,
+        &s.integration,
+        &s.contact_flow,
+        &fields,
+        "refresh",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     let condition = between(&html, "data-condition=\"0.0\"", "cell-remove").unwrap();
     assert!(condition.contains("type=\"date\""), "{condition}");
     assert!(!condition.contains("value=\"equals\""));
@@ -233,7 +284,10 @@ async fn without_salesforce_the_form_falls_back_to_typed_field_names_with_a_noti
     let page = owner.get_html(&settings_path(&integration, &flow)).await;
     assert!(page.contains("id=\"fields-unavailable\""), "the notice");
     assert!(page.contains("the Salesforce connection is missing"), "why");
-    assert!(page.contains("name=\"mappings.0.field\" value=\"FirstName\""), "typed names kept");
+    assert!(
+        page.contains("name=\"mappings.0.field\" value=\"FirstName\""),
+        "typed names kept"
+    );
 
     // Typed names still save.
     let mut fields = contact_form(1);
@@ -262,7 +316,11 @@ async fn add_and_remove_buttons_change_rows_and_keep_what_was_typed() {
 
     set(&mut fields, "criteria.groups.0.match", "all");
     set(&mut fields, "criteria.groups.0.conditions.0.field", "Email");
-    set(&mut fields, "criteria.groups.0.conditions.0.op", "is_not_empty");
+    set(
+        &mut fields,
+        "criteria.groups.0.conditions.0.op",
+        "is_not_empty",
+    );
     let html = post_settings(&owner, &integration, &flow, &fields, "add_pair.primary")
         .await
         .text()
@@ -295,15 +353,31 @@ async fn a_valid_save_stores_the_settings_and_the_audit_log_shows_the_diff() {
     let mut fields = contact_form(1);
     set(&mut fields, "criteria.groups.0.match", "all");
     set(&mut fields, "criteria.groups.0.conditions.0.field", "Email");
-    set(&mut fields, "criteria.groups.0.conditions.0.op", "is_not_empty");
-    set(&mut fields, "criteria.groups.0.conditions.1.field", "Salutation");
+    set(
+        &mut fields,
+        "criteria.groups.0.conditions.0.op",
+        "is_not_empty",
+    );
+    set(
+        &mut fields,
+        "criteria.groups.0.conditions.1.field",
+        "Salutation",
+    );
     set(&mut fields, "criteria.groups.0.conditions.1.op", "in_list");
-    set(&mut fields, "criteria.groups.0.conditions.1.value", "Mr., Ms.");
+    set(
+        &mut fields,
+        "criteria.groups.0.conditions.1.value",
+        "Mr., Ms.",
+    );
     set(&mut fields, "lookup.secondary.0.target", "phone");
     set(&mut fields, "lookup.secondary.0.source", "Phone");
     set(&mut fields, "mappings.2.trim", "on");
     set(&mut fields, "mappings.2.case", "lower");
-    set(&mut fields, "mappings.5.value_map", "CEO = Chief Executive\n* = Staff");
+    set(
+        &mut fields,
+        "mappings.5.value_map",
+        "CEO = Chief Executive\n* = Staff",
+    );
     set(&mut fields, "mappings.7.target", "comments");
     set(&mut fields, "mappings.7.source", "@constant");
     set(&mut fields, "mappings.7.constant", "From Salesforce");
@@ -363,7 +437,11 @@ async fn an_invalid_save_comes_back_with_messages_at_the_fields_and_the_input_ke
     set(&mut fields, "criteria.groups.0.conditions.0.field", "Email");
     set(&mut fields, "criteria.groups.0.conditions.0.op", "equals");
     set(&mut fields, "criteria.groups.0.conditions.0.value", "");
-    set(&mut fields, "criteria.groups.0.conditions.1.field", "CreatedDate");
+    set(
+        &mut fields,
+        "criteria.groups.0.conditions.1.field",
+        "CreatedDate",
+    );
     set(&mut fields, "criteria.groups.0.conditions.1.op", "contains");
     set(&mut fields, "criteria.groups.0.conditions.1.value", "2026");
     set(&mut fields, "mappings.1.target", "email");
@@ -378,7 +456,10 @@ async fn an_invalid_save_comes_back_with_messages_at_the_fields_and_the_input_ke
     let first = between(&html, "data-condition=\"0.0\"", "cell-remove").unwrap();
     assert!(first.contains("Enter a value for"), "{first}");
     let second = between(&html, "data-condition=\"0.1\"", "cell-remove").unwrap();
-    assert!(second.contains("does not apply to a date/time field"), "{second}");
+    assert!(
+        second.contains("does not apply to a date/time field"),
+        "{second}"
+    );
     let mapping = between(&html, "data-mapping=\"2\"", "</tr>").unwrap();
     assert!(mapping.contains("is mapped twice"), "{mapping}");
     assert!(html.contains("is required by NetSuite: map it."));
@@ -411,7 +492,10 @@ async fn a_save_over_a_stale_version_is_refused_and_overwrites_nothing() {
     let resp = post_settings(&owner, &integration, &flow, &second, "save").await;
     assert_eq!(resp.status(), 409);
     let html = resp.text().await.unwrap();
-    assert!(html.contains("someone else changed these settings"), "{html}");
+    assert!(
+        html.contains("someone else changed these settings"),
+        "{html}"
+    );
     assert!(html.contains("saved at"), "who and when");
     assert!(html.contains("value=\"45\""), "the person's input is kept");
 
@@ -440,7 +524,10 @@ async fn viewers_read_settings_and_only_admins_change_them() {
     let settings = viewer
         .get_html(&format!("/integrations/{integration}/settings"))
         .await;
-    assert!(!settings.contains("role=\"switch\""), "no toggle for viewers");
+    assert!(
+        !settings.contains("role=\"switch\""),
+        "no toggle for viewers"
+    );
 
     for c in [&viewer, &member] {
         let resp = post_settings(c, &integration, &flow, &contact_form(1), "save").await;
@@ -456,11 +543,17 @@ async fn viewers_read_settings_and_only_admins_change_them() {
         assert_eq!(resp.status(), 403);
     }
     assert_eq!(
-        viewer.get(&format!("/integrations/{integration}/flows/{flow}/preview")).await.status(),
+        viewer
+            .get(&format!("/integrations/{integration}/flows/{flow}/preview"))
+            .await
+            .status(),
         403
     );
     assert_eq!(
-        member.get(&format!("/integrations/{integration}/flows/{flow}/preview")).await.status(),
+        member
+            .get(&format!("/integrations/{integration}/flows/{flow}/preview"))
+            .await
+            .status(),
         200
     );
     let resp = post_settings(&admin, &integration, &flow, &contact_form(1), "save").await;
@@ -577,30 +670,51 @@ async fn preview_finds_records_by_name_or_id_and_shows_the_payload_without_writi
         )
         .await;
     let standalone = s
-        .sf_create("Contact", json!({"LastName": "Alone", "Email": "alone@example.com"}))
+        .sf_create(
+            "Contact",
+            json!({"LastName": "Alone", "Email": "alone@example.com"}),
+        )
         .await;
-    let base = format!("/integrations/{}/flows/{}/preview", s.integration, s.contact_flow);
+    let base = format!(
+        "/integrations/{}/flows/{}/preview",
+        s.integration, s.contact_flow
+    );
 
     let hits = s.owner.get_html(&format!("{base}?q=hopp")).await;
-    assert!(hits.contains(&format!("data-record=\"{contact}\"")), "{hits}");
+    assert!(
+        hits.contains(&format!("data-record=\"{contact}\"")),
+        "{hits}"
+    );
     assert!(hits.contains("grace@example.com"));
     let by_id = s.owner.get_html(&format!("{base}?q={contact}")).await;
     assert!(by_id.contains(&format!("data-record=\"{contact}\"")));
     let none = s.owner.get_html(&format!("{base}?q=zzz%27%25")).await;
     assert!(none.contains("No Contact matches"));
 
-    let report = s.owner.get_html(&format!("{base}?record_id={contact}")).await;
+    let report = s
+        .owner
+        .get_html(&format!("{base}?record_id={contact}"))
+        .await;
     assert!(report.contains("data-action=\"create\""), "{report}");
     assert!(report.contains("Would create a NetSuite contact."));
-    assert!(report.contains("Grace Hopper"), "the record's name as heading");
+    assert!(
+        report.contains("Grace Hopper"),
+        "the record's name as heading"
+    );
     assert!(report.contains("No criteria: every record qualifies."));
     assert!(report.contains("is NetSuite record 842"));
     let payload = between(&report, "id=\"preview-payload\">", "</pre>").unwrap();
-    assert!(payload.contains("&#34;lastName&#34;: &#34;Hopper&#34;"), "{payload}");
+    assert!(
+        payload.contains("&#34;lastName&#34;: &#34;Hopper&#34;"),
+        "{payload}"
+    );
     assert!(payload.contains("&#34;company&#34;: {"), "{payload}");
     assert!(report.contains("NetSuite_Id__c"), "write-back named");
 
-    let skipped = s.owner.get_html(&format!("{base}?record_id={standalone}")).await;
+    let skipped = s
+        .owner
+        .get_html(&format!("{base}?record_id={standalone}"))
+        .await;
     assert!(skipped.contains("data-action=\"skip\""));
     assert!(skipped.contains("standalone contact"));
 

@@ -6,7 +6,9 @@
 use fantoccini::Client;
 use serde_json::{Value, json};
 
-use crate::driver::{Driver, Shots, choose, click, fill, quoted, value_of, wait_for, wait_for_text};
+use crate::driver::{
+    Driver, Shots, choose, click, fill, quoted, value_of, wait_for, wait_for_text,
+};
 use crate::helpers::{PASSWORD, TestApp, unique_email};
 
 const API: &str = "/services/data/v67.0";
@@ -31,11 +33,7 @@ async fn sf_create(app: &TestApp, object: &str, fields: Value) -> String {
 
 async fn connect(browser: &Client, shots: &mut Shots, system: &str, label: &str) {
     click(browser, "[data-tab=\"connections\"]").await;
-    click(
-        browser,
-        &format!("tr[data-system=\"{system}\"] a.btn"),
-    )
-    .await;
+    click(browser, &format!("tr[data-system=\"{system}\"] a.btn")).await;
     wait_for_text(browser, &format!("{label} connection")).await;
     click(browser, "form[action$=\"/sandbox\"] button").await;
     wait_for_text(browser, "Filled in with the sandbox").await;
@@ -160,11 +158,20 @@ async fn path_of_a_tenant_admin(app: &TestApp, browser: &Client, shots: &mut Sho
     wait_for(browser, "#preview-report").await;
     wait_for_text(browser, "Would create a NetSuite contact.").await;
     wait_for_text(browser, "Grace Hopper").await;
-    let payload = wait_for(browser, "#preview-payload").await.text().await.unwrap();
+    let payload = wait_for(browser, "#preview-payload")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(payload.contains("\"lastName\": \"Hopper\""), "{payload}");
     assert!(payload.contains("\"phone\": \"+1 555 0100\""), "{payload}");
     assert!(
-        browser.current_url().await.unwrap().path().ends_with("/settings"),
+        browser
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/settings"),
         "the preview showed in place"
     );
     shots.take(browser, "preview").await;
@@ -173,7 +180,11 @@ async fn path_of_a_tenant_admin(app: &TestApp, browser: &Client, shots: &mut Sho
     click(browser, ".crumbs a[href$=\"/settings\"]").await;
     click(browser, "[data-tab=\"audit\"]").await;
     wait_for_text(browser, "Changed the settings").await;
-    click(browser, "li[data-action=\"flow.settings_changed\"] details.diff summary").await;
+    click(
+        browser,
+        "li[data-action=\"flow.settings_changed\"] details.diff summary",
+    )
+    .await;
     wait_for_text(browser, "settings.criteria.groups.0.conditions.0.field").await;
     shots.take(browser, "audit-log").await;
     click(browser, "[data-tab=\"general\"]").await;
@@ -201,8 +212,11 @@ async fn an_admin_connects_turns_the_contact_flow_on_sets_criteria_and_previews_
         std::panic::resume_unwind(panic);
     }
     // Nothing was written to NetSuite by the preview.
-    let written = app.sandbox.netsuite().store().records(
-        ferry_sandbox::netsuite::schema::RecordType::Contact,
-    ).count();
+    let written = app
+        .sandbox
+        .netsuite()
+        .store()
+        .records(ferry_sandbox::netsuite::schema::RecordType::Contact)
+        .count();
     assert_eq!(written, 0, "the preview wrote nothing");
 }

@@ -111,7 +111,7 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<DiffLine> {
         flatten("", v, &mut a);
     }
     let mut paths: Vec<&String> = b.keys().chain(a.keys()).collect();
-    paths.sort_by(|x, y| natural(x).cmp(&natural(y)));
+    paths.sort_by_key(|p| natural(p));
     paths.dedup();
     paths
         .into_iter()
@@ -212,7 +212,10 @@ pub async fn integration_history(
             }
             .unwrap_or_else(|| "Integration".to_owned());
             let summary = if row.action == crate::flows::save::SETTINGS_CHANGED {
-                match (criteria_of(row.before.as_ref()), criteria_of(row.after.as_ref())) {
+                match (
+                    criteria_of(row.before.as_ref()),
+                    criteria_of(row.after.as_ref()),
+                ) {
                     (Some(b), Some(a)) if a != b => {
                         Some(format!("Qualification criteria: {b} → {a}"))
                     }

@@ -206,14 +206,16 @@ impl FieldCatalog {
             .iter()
             .map(|f| SourceFieldInfo::from_describe(f, None))
             .collect();
-        fields.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()));
+        fields.sort_by_key(|f| f.label.to_lowercase());
         if let (Some(link), Some(parent)) = (&definition.parent, parent) {
             let mut more: Vec<SourceFieldInfo> = parent
                 .fields
                 .iter()
-                .map(|f| SourceFieldInfo::from_describe(f, Some((link.relationship, &parent.label))))
+                .map(|f| {
+                    SourceFieldInfo::from_describe(f, Some((link.relationship, &parent.label)))
+                })
                 .collect();
-            more.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()));
+            more.sort_by_key(|f| f.label.to_lowercase());
             fields.extend(more);
         }
         Self {
@@ -224,11 +226,12 @@ impl FieldCatalog {
 }
 
 type Key = (Uuid, String);
+type Entries = HashMap<Key, (Instant, Arc<SObjectDescribe>)>;
 
 /// Describe answers per integration and object, kept for [`TTL`].
 #[derive(Clone, Default)]
 pub struct DescribeCache {
-    entries: Arc<Mutex<HashMap<Key, (Instant, Arc<SObjectDescribe>)>>>,
+    entries: Arc<Mutex<Entries>>,
 }
 
 impl DescribeCache {
@@ -312,10 +315,22 @@ mod tests {
         assert_eq!(FieldKind::from_salesforce("picklist"), FieldKind::Picklist);
         assert!(!FieldKind::Date.operators().contains(&Operator::Contains));
         assert!(FieldKind::Text.operators().contains(&Operator::StartsWith));
-        assert!(FieldKind::Number.accepts(Operator::GreaterThan, "12.5").is_ok());
+        assert!(
+            FieldKind::Number
+                .accepts(Operator::GreaterThan, "12.5")
+                .is_ok()
+        );
         assert!(FieldKind::Number.accepts(Operator::InList, "1, x").is_err());
-        assert!(FieldKind::Date.accepts(Operator::LessThan, "2026-01-31").is_ok());
-        assert!(FieldKind::Date.accepts(Operator::LessThan, "31/01/2026").is_err());
+        assert!(
+            FieldKind::Date
+                .accepts(Operator::LessThan, "2026-01-31")
+                .is_ok()
+        );
+        assert!(
+            FieldKind::Date
+                .accepts(Operator::LessThan, "31/01/2026")
+                .is_err()
+        );
         assert!(FieldKind::Boolean.accepts(Operator::Equals, "yes").is_err());
         assert!(FieldKind::Date.accepts(Operator::IsEmpty, "").is_ok());
     }

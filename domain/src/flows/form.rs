@@ -738,7 +738,11 @@ pub fn check_fields(settings: &FlowSettings, catalog: &FieldCatalog) -> Vec<Sett
         for (c, cond) in group.conditions.iter().enumerate() {
             let path = format!("criteria.groups.{g}.conditions.{c}");
             let Some(info) = catalog.get(cond.field.as_str()) else {
-                problem(&mut problems, &format!("{path}.field"), &unknown(cond.field.as_str()));
+                problem(
+                    &mut problems,
+                    &format!("{path}.field"),
+                    &unknown(cond.field.as_str()),
+                );
                 continue;
             };
             if !info.kind.operators().contains(&cond.op) {
@@ -804,7 +808,10 @@ mod tests {
         let mut out = vec![
             ("version".to_owned(), form.version.clone()),
             ("criteria.match".to_owned(), form.combinator.clone()),
-            ("poll_interval_minutes".to_owned(), form.poll_interval.clone()),
+            (
+                "poll_interval_minutes".to_owned(),
+                form.poll_interval.clone(),
+            ),
         ];
         if form.create {
             out.push(("create".into(), "on".into()));
@@ -813,7 +820,10 @@ mod tests {
             out.push(("update".into(), "on".into()));
         }
         for (g, group) in form.groups.iter().enumerate() {
-            out.push((format!("criteria.groups.{g}.match"), group.combinator.clone()));
+            out.push((
+                format!("criteria.groups.{g}.match"),
+                group.combinator.clone(),
+            ));
             for (c, cond) in group.conditions.iter().enumerate() {
                 let p = format!("criteria.groups.{g}.conditions.{c}");
                 out.push((format!("{p}.field"), cond.field.clone()));
@@ -866,16 +876,16 @@ mod tests {
         assert_eq!(action, FormAction::Save);
         assert_eq!(back, form);
         assert_eq!(back.version(), Some(7));
-        let parsed = back.parse(&CONTACT, &FieldCatalog::unavailable("not asked")).unwrap();
+        let parsed = back
+            .parse(&CONTACT, &FieldCatalog::unavailable("not asked"))
+            .unwrap();
         assert_eq!(parsed, settings);
     }
 
     #[test]
     fn rows_are_added_and_removed_by_buttons() {
-        let (mut form, action) = SettingsForm::from_fields(&fields(&[
-            ("action", "add_condition.0"),
-            ("version", "1"),
-        ]));
+        let (mut form, action) =
+            SettingsForm::from_fields(&fields(&[("action", "add_condition.0"), ("version", "1")]));
         assert_eq!(action, FormAction::AddCondition(0));
         form.apply(action);
         assert_eq!(form.groups.len(), 1);
@@ -922,7 +932,9 @@ mod tests {
             ("mappings.0.value_map", "Web = Internet\nnonsense"),
             ("poll_interval_minutes", "soon"),
         ]));
-        let problems = form.parse(&CONTACT, &FieldCatalog::unavailable("not asked")).unwrap_err();
+        let problems = form
+            .parse(&CONTACT, &FieldCatalog::unavailable("not asked"))
+            .unwrap_err();
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
         for expected in [
             "criteria.groups.0.conditions.0.field",
@@ -980,10 +992,24 @@ mod tests {
         });
         form.mappings.truncate(2);
         let problems = form.parse(&CONTACT, &catalog).unwrap_err();
-        let at = |p: &str| problems.iter().find(|x| x.path == p).map(|x| x.message.clone());
-        assert!(at("criteria.groups.0.conditions.0.op").is_some(), "{problems:?}");
-        assert!(at("criteria.groups.0.conditions.1.value").is_some(), "{problems:?}");
-        assert!(at("criteria.groups.0.conditions.2.field").is_some(), "{problems:?}");
+        let at = |p: &str| {
+            problems
+                .iter()
+                .find(|x| x.path == p)
+                .map(|x| x.message.clone())
+        };
+        assert!(
+            at("criteria.groups.0.conditions.0.op").is_some(),
+            "{problems:?}"
+        );
+        assert!(
+            at("criteria.groups.0.conditions.1.value").is_some(),
+            "{problems:?}"
+        );
+        assert!(
+            at("criteria.groups.0.conditions.2.field").is_some(),
+            "{problems:?}"
+        );
         // FirstName is not in this (short) field list.
         assert!(at("mappings.0.source").is_some(), "{problems:?}");
     }

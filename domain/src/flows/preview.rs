@@ -550,7 +550,9 @@ mod tests {
     #[test]
     fn a_standalone_contact_is_explained() {
         let settings = CONTACT.default_settings();
-        let Value::Object(map) = json!({"Id": "003000000000001AAA", "Name": "Ada", "LastName": "Lovelace"}) else {
+        let Value::Object(map) =
+            json!({"Id": "003000000000001AAA", "Name": "Ada", "LastName": "Lovelace"})
+        else {
             unreachable!()
         };
         let record = SourceRecord::new(map);

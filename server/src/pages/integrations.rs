@@ -43,9 +43,17 @@ pub fn tabs(integration: &str, current: &str) -> Vec<TabLink> {
     let settings = format!("/integrations/{integration}/settings");
     [
         ("flows", "Integration Flows", settings.clone()),
-        ("connections", "Connections", format!("{settings}?tab=connections")),
+        (
+            "connections",
+            "Connections",
+            format!("{settings}?tab=connections"),
+        ),
         ("general", "General", format!("{settings}?tab=general")),
-        ("audit", "Audit log", format!("/integrations/{integration}/audit")),
+        (
+            "audit",
+            "Audit log",
+            format!("/integrations/{integration}/audit"),
+        ),
     ]
     .into_iter()
     .map(|(key, label, href)| TabLink {
@@ -95,10 +103,7 @@ impl FlowRowView {
             open_errors: f.open_errors,
             criteria_summary: f.criteria_summary.clone(),
             settings_url: format!("{flow_url}/settings"),
-            toggle_url: format!(
-                "/integrations/{integration}/settings/flows/{}/toggle",
-                f.id
-            ),
+            toggle_url: format!("/integrations/{integration}/settings/flows/{}/toggle", f.id),
             flow_url,
             refusal: None,
         }
@@ -203,7 +208,10 @@ async fn settings_page(
         .map(|s| SectionTab {
             href: format!("/integrations/{id}/settings?section={}", urlencode(s)),
             selected: *s == section,
-            on: flows.iter().filter(|f| f.section == *s && f.enabled).count(),
+            on: flows
+                .iter()
+                .filter(|f| f.section == *s && f.enabled)
+                .count(),
             total: flows.iter().filter(|f| f.section == *s).count(),
             name: s.clone(),
         })
@@ -331,15 +339,8 @@ async fn update_general_settings(
                 environment: form.environment.clone(),
                 errors,
             };
-            let page = settings_page(
-                &req,
-                &t,
-                &state,
-                id,
-                &SettingsQuery::default(),
-                Some(input),
-            )
-            .await?;
+            let page =
+                settings_page(&req, &t, &state, id, &SettingsQuery::default(), Some(input)).await?;
             crate::pages::auth::render_unprocessable(&page)
         }
         Err(e) => Err(e.into()),
@@ -371,13 +372,12 @@ async fn toggle_flow(
         return Err(PageError::Domain(DomainError::NotFound));
     }
     let on = form.enabled == "on";
-    let refusal = match manage::set_enabled(&state.db, &state.master_key, &t.access, flow_id, on)
-        .await
-    {
-        Ok(_) => None,
-        Err(DomainError::Conflict(reason)) => Some(reason),
-        Err(e) => return Err(e.into()),
-    };
+    let refusal =
+        match manage::set_enabled(&state.db, &state.master_key, &t.access, flow_id, on).await {
+            Ok(_) => None,
+            Err(DomainError::Conflict(reason)) => Some(reason),
+            Err(e) => return Err(e.into()),
+        };
     let (_, flow) = overview::flow_overview(&state.db, &t.access.tenant, flow_id).await?;
     if req.headers().contains_key("HX-Request") {
         let mut row = FlowRowView::new(integration, &flow);

@@ -124,12 +124,7 @@ fn page(
     rendered: Rendered,
 ) -> FlowSettingsPage {
     let base = base_of(flow.integration_id, flow.flow_id);
-    let form = form_view(
-        flow.definition,
-        catalog,
-        &rendered.form,
-        &rendered.problems,
-    );
+    let form = form_view(flow.definition, catalog, &rendered.form, &rendered.problems);
     FlowSettingsPage {
         layout: t.layout(format!("{} settings", flow.name), Nav::Home),
         integration_id: flow.integration_id.to_string(),
@@ -189,7 +184,12 @@ async fn edit_flow_settings_form(
 }
 
 /// After a save: a full navigation, so the flash shows. htmx follows `HX-Redirect`.
-fn saved_redirect(req: &HttpRequest, state: &AppState, location: &str, flash: Flash) -> HttpResponse {
+fn saved_redirect(
+    req: &HttpRequest,
+    state: &AppState,
+    location: &str,
+    flash: Flash,
+) -> HttpResponse {
     let mut resp = redirect_with_flash(req, state, location, flash);
     if req.headers().contains_key("HX-Request") {
         *resp.status_mut() = actix_web::http::StatusCode::OK;
@@ -234,7 +234,13 @@ async fn update_flow_settings(
     use actix_web::http::StatusCode;
     if action != FormAction::Save {
         form.apply(action);
-        let page = page(&t, flow, integration_name, &catalog, rerender(form, Vec::new(), None));
+        let page = page(
+            &t,
+            flow,
+            integration_name,
+            &catalog,
+            rerender(form, Vec::new(), None),
+        );
         return render_with_status(&page, StatusCode::OK);
     }
     let Some(version) = form.version() else {
@@ -243,13 +249,25 @@ async fn update_flow_settings(
             message: "The form did not say which version it edits; open the settings again."
                 .to_owned(),
         }];
-        let page = page(&t, flow, integration_name, &catalog, rerender(form, problems, None));
+        let page = page(
+            &t,
+            flow,
+            integration_name,
+            &catalog,
+            rerender(form, problems, None),
+        );
         return render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let settings = match form.parse(flow.definition, &catalog) {
         Ok(s) => s,
         Err(problems) => {
-            let page = page(&t, flow, integration_name, &catalog, rerender(form, problems, None));
+            let page = page(
+                &t,
+                flow,
+                integration_name,
+                &catalog,
+                rerender(form, problems, None),
+            );
             return render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
@@ -268,14 +286,26 @@ async fn update_flow_settings(
             ))
         }
         Err(SaveError::Invalid(problems)) => {
-            let page = page(&t, flow, integration_name, &catalog, rerender(form, problems, None));
+            let page = page(
+                &t,
+                flow,
+                integration_name,
+                &catalog,
+                rerender(form, problems, None),
+            );
             render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(SaveError::Stale {
             expected, by, at, ..
         }) => {
             let message = SaveError::stale_message(expected, &by, &at);
-            let page = page(&t, flow, integration_name, &catalog, rerender(form, Vec::new(), Some(message)));
+            let page = page(
+                &t,
+                flow,
+                integration_name,
+                &catalog,
+                rerender(form, Vec::new(), Some(message)),
+            );
             render_with_status(&page, StatusCode::CONFLICT)
         }
         Err(SaveError::Domain(e)) => Err(e.into()),

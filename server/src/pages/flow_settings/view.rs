@@ -174,7 +174,8 @@ fn condition_row(
     let name = format!("criteria.groups.{g}.conditions.{c}");
     let info = catalog.get(&input.field);
     let op = Operator::parse(input.op.trim()).unwrap_or(Operator::Equals);
-    let mut ops: Vec<Operator> = info.map_or(Operator::ALL.to_vec(), |f| f.kind.operators().to_vec());
+    let mut ops: Vec<Operator> =
+        info.map_or(Operator::ALL.to_vec(), |f| f.kind.operators().to_vec());
     if !ops.contains(&op) {
         ops.push(op);
     }
@@ -203,7 +204,11 @@ fn condition_row(
                     .map(|(v, l)| Opt::new(v.clone(), l.clone(), &input.value)),
             );
             if !input.value.is_empty() && !picklist.iter().any(|(v, _)| *v == input.value) {
-                options.push(Opt::new(input.value.clone(), input.value.clone(), &input.value));
+                options.push(Opt::new(
+                    input.value.clone(),
+                    input.value.clone(),
+                    &input.value,
+                ));
             }
             ("select", options, String::new())
         }
