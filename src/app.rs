@@ -131,6 +131,7 @@ impl Application {
             master_key: Arc::new(keys.master.clone()),
             sandbox: sandbox.map(Arc::new),
             sync,
+            describe: Default::default(),
             settings: ferry_server::WebSettings {
                 session_ttl: chrono::Duration::hours(settings.session_ttl_hours),
                 force_secure_cookies: settings.secure_cookies,

@@ -37,3 +37,27 @@
 
   document.documentElement.classList.add("js");
 })();
+
+// Flow settings: choosing another field or operator re-renders the form, so operators and
+// value inputs follow the field's type. Without JavaScript a button does the same.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (!el.matches || !el.matches("select[data-refresh]") || !el.form) return;
+    var button = el.form.querySelector("[data-refresh-button]");
+    if (!button) return;
+    // A click (not requestSubmit) so htmx sees which button submitted the form.
+    button.click();
+  });
+
+  // Refused saves (422) and stale versions (409) carry the form with its messages:
+  // htmx swaps them in like any other answer.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr && event.detail.xhr.status;
+    if (status === 422 || status === 409) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();

@@ -25,6 +25,17 @@ pub fn soql_string(value: &str) -> String {
     out
 }
 
+/// A SOQL `LIKE` pattern matching values that contain `term`: [`soql_string`]'s escaping,
+/// plus `\%` and `\_` so the term's own `%` and `_` match only themselves.
+pub fn soql_like_contains(term: &str) -> String {
+    let literal = soql_string(term);
+    // soql_string's escapes never produce `%` or `_`, so these are the term's own.
+    let inner = literal[1..literal.len() - 1]
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("'%{inner}%'")
+}
+
 /// A SuiteQL (Oracle SQL) string literal: single quotes, a quote inside doubled. Oracle has no
 /// backslash escapes, so a backslash stands for itself.
 pub fn suiteql_string(value: &str) -> String {
@@ -102,6 +113,11 @@ mod tests {
     #[test]
     fn soql_literal_escapes_quotes_and_backslashes() {
         assert_eq!(soql_string(r"O'Brien \ co"), r"'O\'Brien \\ co'");
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards_and_quotes() {
+        assert_eq!(soql_like_contains("50%_O'B"), r"'%50\%\_O\'B%'");
     }
 
     #[test]

@@ -1,19 +1,21 @@
 //! The domain's one error type. Each variant has a stable snake_case code that
 //! the HTTP layer maps to a status and shows to API clients.
 
+use std::borrow::Cow;
 use std::fmt;
 
-/// A message about one input field, shown next to that field in a form.
+/// A message about one input field, shown next to that field in a form. The field is a
+/// name (`email`) or, for repeated rows, a path (`mappings.2.target`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: &'static str,
+    pub field: Cow<'static, str>,
     pub message: String,
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         Self {
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }
@@ -24,7 +26,7 @@ impl FieldError {
 pub struct FieldErrors(pub Vec<FieldError>);
 
 impl FieldErrors {
-    pub fn push(&mut self, field: &'static str, message: impl Into<String>) {
+    pub fn push(&mut self, field: impl Into<Cow<'static, str>>, message: impl Into<String>) {
         self.0.push(FieldError::new(field, message));
     }
 

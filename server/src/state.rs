@@ -45,6 +45,8 @@ pub struct AppState {
     pub sandbox: Option<Arc<SandboxLink>>,
     /// What the listener, retries and backfills need: the inbox and a way to wake workers.
     pub sync: ferry_domain::sync::SyncContext,
+    /// Salesforce field lists for the flow settings form, kept a few minutes.
+    pub describe: ferry_domain::flows::describe::DescribeCache,
 }
 
 /// Where the in-process simulators listen and the demo credentials registered on them. A

@@ -292,6 +292,21 @@ impl TestClient {
         between(&html, "data-integration=\"", "\"").expect("an integration tile")
     }
 
+    /// The ids of the integration's flows, Account first then Contact, read from the
+    /// Settings page's section tabs.
+    pub async fn flow_ids(&self, integration: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        for section in ["Account", "Contact"] {
+            let html = self
+                .get_html(&format!(
+                    "/integrations/{integration}/settings?section={section}"
+                ))
+                .await;
+            ids.extend(all_between(&html, "data-flow-id=\"", "\""));
+        }
+        ids
+    }
+
     /// Invites `email` with `role` and returns the invitation link's path.
     pub async fn invite(&self, email: &str, role: &str) -> String {
         let resp = self

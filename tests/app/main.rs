@@ -11,6 +11,7 @@ mod api_tokens;
 mod auth;
 mod connections;
 mod csrf;
+mod flow_settings;
 mod flows;
 mod health;
 mod housekeeping;

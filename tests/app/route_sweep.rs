@@ -18,15 +18,7 @@ async fn tenant_ids(app: &TestApp, owner: &TestClient) -> HashMap<&'static str, 
     let users = owner.get_html("/settings/users").await;
     let tokens = owner.get_html("/settings/api-tokens").await;
     let integration = owner.first_integration_id().await;
-    let settings = owner
-        .get_html(&format!("/integrations/{integration}/settings"))
-        .await;
-    let flow = between(
-        &settings,
-        &format!("/integrations/{integration}/flows/"),
-        "\"",
-    )
-    .unwrap();
+    let flow = owner.flow_ids(&integration).await.remove(0);
     HashMap::from([
         ("integration_id", integration),
         ("flow_id", flow),
@@ -72,6 +64,12 @@ async fn call(c: &TestClient, route: &RouteSpec, path: &str) -> reqwest::Respons
     match route.method {
         Method::Get => c.get(path).await,
         Method::Post => c.post_form(path, &[]).await,
+        Method::Put => c
+            .http
+            .put(format!("{}{path}", c.base))
+            .send()
+            .await
+            .unwrap(),
     }
 }
 
@@ -80,6 +78,7 @@ async fn call_api(app: &TestApp, token: &str, route: &RouteSpec, path: &str) -> 
     let request = match route.method {
         Method::Get => http.get(app.url(path)),
         Method::Post => http.post(app.url(path)),
+        Method::Put => http.put(app.url(path)),
     };
     request.bearer_auth(token).send().await.unwrap()
 }

@@ -11,7 +11,7 @@ use ferry_sandbox::netsuite::store::FieldValue;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestClient, all_between, between, location};
+use crate::helpers::{TestApp, TestClient, between, location};
 
 pub const API: &str = "/services/data/v67.0";
 
@@ -49,14 +49,7 @@ impl Synced {
             let page = owner.test_connection(&integration, system).await;
             assert!(page.contains("Connected"), "{system} test failed: {page}");
         }
-        let settings = owner
-            .get_html(&format!("/integrations/{integration}/settings"))
-            .await;
-        let flows = all_between(
-            &settings,
-            &format!("/integrations/{integration}/flows/"),
-            "\"",
-        );
+        let flows = owner.flow_ids(&integration).await;
         assert_eq!(flows.len(), 2, "two flows on the settings page");
         // The account flow is installed first.
         let (account_flow, contact_flow) = (flows[0].clone(), flows[1].clone());

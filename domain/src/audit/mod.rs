@@ -1,6 +1,8 @@
 //! The audit log: every change a person, token or support staff makes to a
 //! tenant is written here, with before/after snapshots that never hold secrets.
 
+pub mod history;
+
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::Value;

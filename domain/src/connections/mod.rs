@@ -225,7 +225,7 @@ pub async fn save_connection(
     let mut errors = FieldErrors::default();
     for field in input.kind.required_secrets() {
         if secrets.get(field).is_none() {
-            errors.push(field, inputs::missing_secret_message(field));
+            errors.push(*field, inputs::missing_secret_message(field));
         }
     }
     errors.into_result()?;

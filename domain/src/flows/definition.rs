@@ -51,6 +51,10 @@ pub struct FlowDefinition {
     /// The flow whose records wait for this one's (the account flow unlocks contacts).
     pub child_flow: Option<&'static str>,
     pub target_fields: &'static [TargetFieldInfo],
+    /// Text fields the preview's record search matches (the first is the record's title).
+    pub search_fields: &'static [&'static str],
+    /// More fields shown beside a search result, to tell records apart.
+    pub summary_fields: &'static [&'static str],
     default_mappings: fn() -> Vec<FieldMapping>,
     default_lookup: fn() -> LookupCriteria,
 }
@@ -200,6 +204,8 @@ pub static ACCOUNT: FlowDefinition = FlowDefinition {
     parent: None,
     child_flow: Some(CONTACT_FLOW),
     target_fields: CUSTOMER_FIELDS,
+    search_fields: &["Name"],
+    summary_fields: &["Phone", "Website"],
     default_mappings: account_mappings,
     default_lookup: account_lookup,
 };
@@ -218,6 +224,8 @@ pub static CONTACT: FlowDefinition = FlowDefinition {
     }),
     child_flow: None,
     target_fields: CONTACT_FIELDS,
+    search_fields: &["Name", "Email"],
+    summary_fields: &["Email", "Account.Name"],
     default_mappings: contact_mappings,
     default_lookup: contact_lookup,
 };

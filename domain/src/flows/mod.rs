@@ -7,11 +7,16 @@ pub mod decide;
 #[cfg(test)]
 mod decide_tests;
 pub mod definition;
+pub mod describe;
 pub mod fields;
+pub mod form;
 pub mod lookup;
 pub mod manage;
 pub mod mapping;
+pub mod overview;
+pub mod preview;
 pub mod record;
+pub mod save;
 pub mod settings;
 pub mod soql;
 

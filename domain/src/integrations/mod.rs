@@ -2,6 +2,7 @@
 //! home page tiles and the integration pages.
 
 mod catalog;
+pub mod general;
 mod install;
 mod views;
 

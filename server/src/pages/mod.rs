@@ -2,8 +2,10 @@
 //! domain function, render or redirect.
 
 pub mod api_tokens;
+pub mod audit;
 pub mod auth;
 pub mod connections;
+pub mod flow_settings;
 pub mod flows;
 pub mod home;
 pub mod integrations;

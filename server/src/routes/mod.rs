@@ -11,6 +11,7 @@ use ferry_domain::tenancy::Role;
 pub enum Method {
     Get,
     Post,
+    Put,
 }
 
 impl Method {
@@ -18,6 +19,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
         }
     }
 }
@@ -52,6 +54,7 @@ pub fn resource(method: Method, path: &str) -> actix_web::Resource {
     match method {
         Method::Get => r.guard(guard::Any(guard::Get()).or(guard::Head())),
         Method::Post => r.guard(guard::Post()),
+        Method::Put => r.guard(guard::Put()),
     }
 }
 
@@ -105,10 +108,13 @@ areas!(
     pages::integrations,
     pages::connections,
     pages::flows,
+    pages::flow_settings,
+    pages::audit,
     listeners::salesforce,
     pages::support,
     api::me,
     api::integrations,
     api::connections,
     api::flows,
+    api::flow_settings,
 );
