@@ -186,6 +186,10 @@ async fn a_connected_flow_toggles_on_and_off_in_place() {
     let resp = htmx_toggle(&s.owner, &s.integration, &s.contact_flow, true).await;
     let row = resp.text().await.unwrap();
     assert!(row.contains("aria-checked=\"true\""), "{row}");
+    assert!(
+        row.contains("hx-swap-oob=\"true\">1/1 on"),
+        "the section count: {row}"
+    );
     assert!(!row.contains("Cannot turn"));
     let resp = htmx_toggle(&s.owner, &s.integration, &s.contact_flow, false).await;
     assert!(

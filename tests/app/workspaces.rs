@@ -37,11 +37,14 @@ async fn the_integration_settings_page_shows_its_flows_by_section() {
     let c = app.owner("Acme").await;
     let id = c.first_integration_id().await;
     let html = c.get_html(&format!("/integrations/{id}/settings")).await;
+    assert!(html.contains("data-section=\"Account\""));
+    assert!(html.contains("data-section=\"Contact\""));
     assert!(html.contains("Salesforce Account to NetSuite Customer Add/Update"));
-    assert!(html.contains("Salesforce Contact to NetSuite Contact Add/Update"));
-    assert!(html.contains("<h3>Account</h3>"));
-    assert!(html.contains("<h3>Contact</h3>"));
     assert!(html.contains("Not connected"));
+    let contact = c
+        .get_html(&format!("/integrations/{id}/settings?section=Contact"))
+        .await;
+    assert!(contact.contains("Salesforce Contact to NetSuite Contact Add/Update"));
 }
 
 #[tokio::test]

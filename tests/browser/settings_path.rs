@@ -71,6 +71,7 @@ async fn path_of_a_tenant_admin(app: &TestApp, browser: &Client, shots: &mut Sho
     let before = browser.current_url().await.unwrap();
     click(browser, "button.switch[aria-checked=\"false\"]").await;
     wait_for(browser, "button.switch[aria-checked=\"true\"]").await;
+    wait_for_text(browser, "1/1 on").await;
     assert_eq!(
         browser.current_url().await.unwrap(),
         before,

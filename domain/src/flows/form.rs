@@ -217,19 +217,6 @@ impl FormAction {
             _ => FormAction::Refresh,
         }
     }
-
-    /// The part of the page the action changes, to scroll back to.
-    pub fn anchor(self) -> &'static str {
-        match self {
-            FormAction::Save | FormAction::Refresh => "",
-            FormAction::AddGroup
-            | FormAction::RemoveGroup(_)
-            | FormAction::AddCondition(_)
-            | FormAction::RemoveCondition(..) => "criteria",
-            FormAction::AddPair(_) | FormAction::RemovePair(..) => "lookup",
-            FormAction::AddMapping | FormAction::RemoveMapping(_) => "mappings",
-        }
-    }
 }
 
 fn problem(problems: &mut Vec<SettingsProblem>, path: &str, message: &str) {

@@ -110,6 +110,13 @@ impl FlowRowView {
     }
 }
 
+/// A section's "n/m on", updated beside a toggled row (htmx out-of-band swap).
+pub struct SectionCount {
+    pub name: String,
+    pub on: usize,
+    pub total: usize,
+}
+
 pub struct SectionTab {
     pub name: String,
     pub href: String,
@@ -150,6 +157,8 @@ struct SettingsPage {
     connections: Vec<ConnectionRow>,
     listeners: Vec<ListenerView>,
     can_admin: bool,
+    /// Only the toggle's answer carries it.
+    section_count: Option<SectionCount>,
     form_name: String,
     environments: Vec<EnvOption>,
     errors: FieldErrors,
@@ -161,6 +170,7 @@ struct FlowRowFragment {
     layout: Layout,
     f: FlowRowView,
     can_admin: bool,
+    section_count: Option<SectionCount>,
 }
 
 #[derive(Deserialize, Default)]
@@ -280,6 +290,7 @@ async fn settings_page(
         connections,
         listeners,
         can_admin: t.access.role >= Role::Admin,
+        section_count: None,
         form_name,
         environments: ENVIRONMENTS
             .iter()
@@ -382,10 +393,17 @@ async fn toggle_flow(
     if req.headers().contains_key("HX-Request") {
         let mut row = FlowRowView::new(integration, &flow);
         row.refusal = refusal.map(|r| format!("Cannot turn it on: {r}"));
+        let flows = overview::integration_flows(&state.db, &t.access.tenant, integration).await?;
+        let in_section = || flows.iter().filter(|f| f.section == flow.section);
         let fragment = FlowRowFragment {
             layout: t.layout(flow.name.clone(), Nav::Home),
             f: row,
             can_admin: true,
+            section_count: Some(SectionCount {
+                name: flow.section.clone(),
+                on: in_section().filter(|f| f.enabled).count(),
+                total: in_section().count(),
+            }),
         };
         let body = fragment
             .render()
