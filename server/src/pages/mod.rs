@@ -3,6 +3,9 @@
 
 pub mod api_tokens;
 pub mod auth;
+mod chart;
+mod dash_views;
+pub mod dashboard;
 pub mod connections;
 pub mod flows;
 pub mod home;

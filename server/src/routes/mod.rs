@@ -105,10 +105,12 @@ areas!(
     pages::integrations,
     pages::connections,
     pages::flows,
+    pages::dashboard,
     listeners::salesforce,
     pages::support,
     api::me,
     api::integrations,
     api::connections,
     api::flows,
+    api::dashboard,
 );
