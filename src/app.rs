@@ -35,11 +35,10 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
 /// What syncing needs (database, client cache with the NetSuite governor, job queues), and the
 /// queues for the workers. The same for `serve`, `worker` and the tests.
 pub async fn sync_runtime(
-    settings: &Settings,
     keys: &Keys,
     db: &DatabaseConnection,
 ) -> anyhow::Result<(SyncContext, JobQueues)> {
-    let queues = JobQueues::open(db, &settings.database_url()).await?;
+    let queues = JobQueues::open(db).await?;
     let registry = ferry_domain::governor::GateRegistry::new(db.clone());
     let gates: GateFactory =
         Arc::new(move |account: &str, limit: u32| registry.gate(account, limit));

@@ -50,6 +50,8 @@ pub enum Command {
         #[command(flatten)]
         binds: commands::serve::SandboxBinds,
     },
+    /// Measure Ferry: contacts through the real product against the in-process sandbox.
+    Bench(crate::bench::BenchArgs),
     /// Run only the background workers (several may share one PostgreSQL).
     Worker,
     /// Apply pending database migrations, then exit.
@@ -81,7 +83,9 @@ pub enum AdminCommand {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(&cli.config)?;
-    crate::telemetry::init(settings.log_format);
+    // The bench's report and progress bar are its output; the app's info lines would bury them.
+    let quiet = matches!(cli.command, Command::Bench(_));
+    crate::telemetry::init(settings.log_format, quiet);
     match cli.command {
         Command::Serve {
             bind,
@@ -104,6 +108,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::serve::run(settings, options).await
         }
         Command::Worker => commands::worker::run(settings).await,
+        Command::Bench(args) => crate::bench::run(args).await,
         Command::Migrate => commands::migrate::run(settings).await,
         Command::Sandbox(args) => commands::sandbox::run(args).await,
         Command::Admin { command } => match command {

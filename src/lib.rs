@@ -2,6 +2,7 @@
 //! the web server and workers, and the commands of the `ferry` CLI.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -5,9 +5,13 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
-pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,actix_server=warn"));
+pub fn init(format: LogFormat, quiet: bool) {
+    let default = if quiet {
+        "warn,actix_server=error"
+    } else {
+        "info,sqlx=warn,sea_orm=warn,actix_server=warn"
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     // A second init (tests, embedded use) keeps the first subscriber.
     let _ = match format {

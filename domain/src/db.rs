@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::error::DomainResult;
 
@@ -15,29 +16,39 @@ pub async fn connect(url: &str) -> DomainResult<DatabaseConnection> {
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        // One writer at a time is SQLite's model; a small pool avoids
-        // "database is locked" churn while still letting reads overlap.
-        options.max_connections(8).min_connections(1);
+        // One connection: SQLite has one writer at a time anyway, and several connections
+        // turn read-then-write transactions into "database is locked" failures under load.
+        // The embedded default is for one process; PostgreSQL is for scale. The job queue
+        // shares this connection (see `ferry_jobs::JobQueues`).
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|opts| {
+                // Set per connection, so a reconnect keeps them. WAL lets readers and the
+                // writer overlap; NORMAL keeps every acknowledged commit across a process
+                // crash (OFF would not).
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+            });
     } else {
         options.max_connections(20).min_connections(1);
     }
-    let db = Database::connect(options).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL lets readers and the writer overlap; NORMAL keeps every
-        // acknowledged commit across a process crash (OFF would not).
-        for pragma in [
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = NORMAL",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA busy_timeout = 5000",
-        ] {
-            db.execute_unprepared(pragma).await?;
-        }
-    }
-    Ok(db)
+    Ok(Database::connect(options).await?)
 }
 
 /// True when the database answers a trivial query (for `/readyz`).
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
+}
+
+/// Re-applies Ferry's durability setting on SQLite after something else (apalis' queue
+/// setup) switched the connection to `synchronous=OFF`.
+pub async fn restore_sqlite_durability(db: &DatabaseConnection) -> DomainResult<()> {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA synchronous = NORMAL").await?;
+    }
+    Ok(())
 }

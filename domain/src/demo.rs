@@ -18,6 +18,8 @@ pub const DEMO_PASSWORD: &str = "ferry-demo-password";
 
 /// What the demo set up.
 pub struct DemoTenant {
+    /// The demo owner's access, for driving the tenant from code (`ferry bench`).
+    pub access: TenantAccess,
     pub tenant_id: TenantId,
     pub integration_id: IntegrationId,
     /// (flow key, flow id, source object, listener token)
@@ -95,6 +97,7 @@ pub async fn ensure_demo_tenant(
     }
     Ok(DemoTenant {
         tenant_id: access.tenant.id(),
+        access,
         integration_id,
         flows,
     })

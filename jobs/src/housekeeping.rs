@@ -9,6 +9,40 @@ use ferry_domain::{DomainResult, invitations};
 pub struct HousekeepingReport {
     pub expired_invitations_removed: u64,
     pub processed_events_removed: u64,
+    pub finished_jobs_removed: u64,
+}
+
+/// Finished queue jobs are wake-ups (the inbox keeps the history): a day is plenty.
+const KEEP_FINISHED_JOBS_SECS: i64 = 24 * 3600;
+
+/// Deletes finished apalis jobs older than a day; without this the queue table grows with
+/// every outbound message. The table lives in the same database as Ferry's own.
+pub async fn purge_finished_jobs(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "DELETE FROM apalis.jobs WHERE status IN ('Done', 'Failed', 'Killed') \
+             AND done_at < now() - make_interval(secs => $1)"
+        }
+        _ => {
+            "DELETE FROM Jobs WHERE status IN ('Done', 'Failed', 'Killed') \
+             AND done_at < strftime('%s', 'now') - $1"
+        }
+    };
+    let value: sea_orm::Value = match backend {
+        DatabaseBackend::Postgres => (KEEP_FINISHED_JOBS_SECS as f64).into(),
+        _ => KEEP_FINISHED_JOBS_SECS.into(),
+    };
+    let sql = if backend == DatabaseBackend::Sqlite {
+        sql.replace('$', "?")
+    } else {
+        sql.to_owned()
+    };
+    Ok(db
+        .execute_raw(Statement::from_sql_and_values(backend, sql, [value]))
+        .await?
+        .rows_affected())
 }
 
 /// Processed inbox rows are kept this long: longer than Salesforce redelivers a message
@@ -30,8 +64,17 @@ pub async fn run_housekeeping(db: &DatabaseConnection) -> DomainResult<Housekeep
     if events > 0 {
         tracing::info!(events, "purged processed inbox events");
     }
+    let jobs = match purge_finished_jobs(db).await {
+        Ok(n) => n,
+        // The queue tables are apalis': a change of theirs must not stop the rest.
+        Err(e) => {
+            tracing::warn!(error = %e, "could not purge finished queue jobs");
+            0
+        }
+    };
     Ok(HousekeepingReport {
         expired_invitations_removed: removed,
         processed_events_removed: events,
+        finished_jobs_removed: jobs,
     })
 }

@@ -19,6 +19,10 @@ use crate::sync_jobs::{RunBackfill, SyncFlow};
 pub const SYNC_QUEUE: &str = "ferry.sync";
 pub const BACKFILL_QUEUE: &str = "ferry.backfill";
 
+/// apalis' worker heartbeat, which also makes a worker look for jobs: a wake-up that the poll
+/// or LISTEN/NOTIFY missed waits at most this long (apalis' default is 30 s).
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The queues of one database.
 #[derive(Clone)]
 pub enum JobQueues {
@@ -33,34 +37,38 @@ pub enum JobQueues {
 }
 
 impl JobQueues {
-    /// Creates apalis' tables if needed and opens the queues. On SQLite the queue gets its own
-    /// pool on the same file: apalis switches its connections to `synchronous=OFF`, which
-    /// must not reach the connections that write Ferry's own tables.
-    pub async fn open(db: &DatabaseConnection, database_url: &str) -> anyhow::Result<Self> {
+    /// Creates apalis' tables if needed and opens the queues. On SQLite the queue shares
+    /// Ferry's single connection (one writer, no lock contention); apalis' setup switches it
+    /// to `synchronous=OFF`, which is put back to `NORMAL` right after, so an acknowledged
+    /// notification survives a crash.
+    pub async fn open(db: &DatabaseConnection) -> anyhow::Result<Self> {
         match db.get_database_backend() {
             DatabaseBackend::Postgres => {
                 let pool = db.get_postgres_connection_pool().clone();
                 PostgresStorage::setup(&pool)
                     .await
                     .context("creating the job queue tables")?;
-                let config = |queue: &str| apalis_postgres::Config::default().queue(queue);
+                let config = |queue: &str| {
+                    apalis_postgres::Config::default()
+                        .queue(queue)
+                        .heartbeat_interval(HEARTBEAT)
+                };
                 Ok(Self::Postgres {
                     sync: PostgresStorage::new(&pool).with_config(config(SYNC_QUEUE)),
                     backfill: PostgresStorage::new(&pool).with_config(config(BACKFILL_QUEUE)),
                 })
             }
             _ => {
-                let pool = if database_url.contains(":memory:") {
-                    db.get_sqlite_connection_pool().clone()
-                } else {
-                    apalis_sqlite::SqlitePool::connect(database_url)
-                        .await
-                        .context("opening the job queue database")?
-                };
+                let pool = db.get_sqlite_connection_pool().clone();
                 SqliteStorage::setup(&pool)
                     .await
                     .context("creating the job queue tables")?;
-                let config = |queue: &str| apalis_sqlite::Config::default().queue(queue);
+                ferry_domain::db::restore_sqlite_durability(db).await?;
+                let config = |queue: &str| {
+                    apalis_sqlite::Config::default()
+                        .queue(queue)
+                        .heartbeat_interval(HEARTBEAT)
+                };
                 Ok(Self::Sqlite {
                     sync: SqliteStorage::new(&pool).with_config(config(SYNC_QUEUE)),
                     backfill: SqliteStorage::new(&pool).with_config(config(BACKFILL_QUEUE)),

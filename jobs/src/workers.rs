@@ -29,6 +29,10 @@ const DIGEST_SCHEDULE: &str = "0 */5 * * * *";
 const SYNC_CONCURRENCY: usize = 4;
 /// SQLite has no LISTEN/NOTIFY; a short poll keeps real-time real.
 const SQLITE_POLL: Duration = Duration::from_millis(100);
+/// PostgreSQL: a short poll rather than apalis' LISTEN/NOTIFY, which (measured with
+/// `ferry bench`) left wake-ups waiting for the next heartbeat under load. An indexed poll
+/// every 50 ms is cheap for PostgreSQL and bounds the wait.
+const POSTGRES_POLL: Duration = Duration::from_millis(50);
 
 async fn housekeeping_tick(_tick: Tick, db: Data<DatabaseConnection>) -> Result<(), BoxDynError> {
     run_housekeeping(&db).await?;
@@ -58,6 +62,35 @@ async fn sync_flow(job: SyncFlow, ctx: Data<SyncContext>) -> Result<(), BoxDynEr
 async fn run_backfill(job: RunBackfill, ctx: Data<SyncContext>) -> Result<(), BoxDynError> {
     sync_jobs::run_backfill(&ctx, &job).await?;
     Ok(())
+}
+
+/// Registers the sync and backfill queue workers: a macro, because the PostgreSQL and SQLite
+/// storages are different types with the same methods.
+macro_rules! queue_workers {
+    ($monitor:expr, $ctx:expr, $sync:expr, $backfill:expr, $poll:expr) => {{
+        let (sync, backfill) = ($sync, $backfill);
+        $monitor
+            .register({
+                let ctx = $ctx.clone();
+                move |_| {
+                    WorkerBuilder::new("ferry-sync")
+                        .backend(sync.clone().poll_with_interval($poll))
+                        .data(ctx.clone())
+                        .concurrency(SYNC_CONCURRENCY)
+                        .build(sync_flow)
+                }
+            })
+            .register({
+                let ctx = $ctx.clone();
+                move |_| {
+                    WorkerBuilder::new("ferry-backfill")
+                        .backend(backfill.clone().poll_with_interval($poll))
+                        .data(ctx.clone())
+                        .concurrency(1)
+                        .build(run_backfill)
+                }
+            })
+    }};
 }
 
 /// Runs every worker until `shutdown` completes. Without a mailer (no SMTP configured) no
@@ -117,48 +150,12 @@ pub async fn run_workers(
         });
     }
     monitor = match queues {
-        JobQueues::Postgres { sync, backfill } => monitor
-            .register({
-                let ctx = ctx.clone();
-                move |_| {
-                    WorkerBuilder::new("ferry-sync")
-                        .backend(sync.clone().with_pubsub())
-                        .data(ctx.clone())
-                        .concurrency(SYNC_CONCURRENCY)
-                        .build(sync_flow)
-                }
-            })
-            .register({
-                let ctx = ctx.clone();
-                move |_| {
-                    WorkerBuilder::new("ferry-backfill")
-                        .backend(backfill.clone().with_pubsub())
-                        .data(ctx.clone())
-                        .concurrency(1)
-                        .build(run_backfill)
-                }
-            }),
-        JobQueues::Sqlite { sync, backfill } => monitor
-            .register({
-                let ctx = ctx.clone();
-                move |_| {
-                    WorkerBuilder::new("ferry-sync")
-                        .backend(sync.clone().poll_with_interval(SQLITE_POLL))
-                        .data(ctx.clone())
-                        .concurrency(SYNC_CONCURRENCY)
-                        .build(sync_flow)
-                }
-            })
-            .register({
-                let ctx = ctx.clone();
-                move |_| {
-                    WorkerBuilder::new("ferry-backfill")
-                        .backend(backfill.clone().poll_with_interval(SQLITE_POLL))
-                        .data(ctx.clone())
-                        .concurrency(1)
-                        .build(run_backfill)
-                }
-            }),
+        JobQueues::Postgres { sync, backfill } => {
+            queue_workers!(monitor, ctx, sync, backfill, POSTGRES_POLL)
+        }
+        JobQueues::Sqlite { sync, backfill } => {
+            queue_workers!(monitor, ctx, sync, backfill, SQLITE_POLL)
+        }
     };
     monitor.run_with_signal(shutdown).await?;
     Ok(())

@@ -61,7 +61,7 @@ pub async fn run(mut settings: Settings, options: ServeOptions) -> anyhow::Resul
         None => None,
     };
     let link = sandbox.as_ref().map(sandbox_link);
-    let (sync, queues) = sync_runtime(&settings, &keys, &db).await?;
+    let (sync, queues) = sync_runtime(&keys, &db).await?;
     let app = Application::build_with_sandbox(&settings, &keys, sync.clone(), link.clone())?;
     // Salesforce (the simulator) calls the listener on this address.
     let host = if settings.bind.ip().is_unspecified() {

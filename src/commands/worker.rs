@@ -12,7 +12,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         settings.session_key.as_ref(),
     )?;
     let db = open_database(&settings).await?;
-    let (sync, queues) = sync_runtime(&settings, &keys, &db).await?;
+    let (sync, queues) = sync_runtime(&keys, &db).await?;
     println!("Ferry worker started.");
     let mailer = mailer(&settings)?;
     ferry_jobs::run_workers(sync, queues, mailer, async {

@@ -111,6 +111,8 @@ async fn a_contact_waits_for_its_account_and_syncs_by_itself_once_the_account_do
     assert_eq!(contacts.len(), 1);
     assert_eq!(contacts[0].id, ns_contact);
     assert_eq!(contacts[0].fields["company"], customer_id.as_str());
+    // The id reaches Salesforce just before the outcome is committed.
+    s.settled(&contact).await;
     assert!(
         s.open_errors(&contact).await.is_empty(),
         "the error resolved itself"
@@ -175,4 +177,85 @@ async fn a_flow_that_is_off_acknowledges_and_records_the_skip() {
         ("skipped".to_owned(), "the flow is off".to_owned())
     );
     assert!(s.ns_records("contact").is_empty());
+}
+
+#[tokio::test]
+async fn a_backfill_whose_worker_died_resumes_from_its_cursor() {
+    use ferry_domain::entities::backfill;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+    let s = Synced::start().await;
+    let mut ids = Vec::new();
+    for name in ["Resume A", "Resume B", "Resume C"] {
+        ids.push(s.sf_create("Account", json!({"Name": name})).await);
+    }
+    for id in &ids {
+        s.written_back("Account", id).await;
+    }
+    ids.sort();
+    // A dry run that a killed worker left "running" an hour ago, after the first record.
+    let flow_id = uuid::Uuid::parse_str(&s.account_flow).unwrap();
+    let tenant_id = ferry_domain::entities::flow::Entity::find_by_id(flow_id)
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .tenant_id;
+    let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    let id = uuid::Uuid::now_v7();
+    backfill::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(tenant_id),
+        flow_id: Set(flow_id),
+        dry_run: Set(true),
+        modified_since: Set(None),
+        status: Set("running".into()),
+        cursor: Set(Some(ids[0].clone())),
+        total: Set(Some(3)),
+        processed: Set(1),
+        created: Set(0),
+        updated: Set(0),
+        unchanged: Set(1),
+        skipped: Set(0),
+        failed: Set(0),
+        reasons: Set(json!({"already in step": 1})),
+        error: Set(None),
+        requested_by: Set("test".into()),
+        created_at: Set(an_hour_ago),
+        started_at: Set(Some(an_hour_ago)),
+        heartbeat_at: Set(Some(an_hour_ago)),
+        finished_at: Set(None),
+    }
+    .insert(&s.app.db)
+    .await
+    .unwrap();
+    let woken = ferry_domain::sync::backfill::resume_stale(&s.app.sync)
+        .await
+        .unwrap();
+    assert_eq!(woken, 1);
+    let db = s.app.db.clone();
+    s.eventually("the backfill finishes", || {
+        let db = db.clone();
+        async move {
+            let r = backfill::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            r.status == "done"
+        }
+    })
+    .await;
+    let row = backfill::Entity::find_by_id(id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    // Only the two records after the cursor were visited again.
+    assert_eq!(row.processed, 3, "{row:?}");
+    assert_eq!(
+        row.unchanged, 3,
+        "all three accounts are already in NetSuite: {row:?}"
+    );
+    assert_eq!(row.cursor.as_deref(), Some(ids[2].as_str()));
 }

@@ -86,7 +86,7 @@ impl TestApp {
         let sandbox = ferry_sandbox::Sandbox::start(ferry_sandbox::SandboxOptions::ephemeral())
             .await
             .expect("start the sandbox");
-        let (sync, queues) = ferry::app::sync_runtime(&settings, &keys, &db)
+        let (sync, queues) = ferry::app::sync_runtime(&keys, &db)
             .await
             .expect("sync runtime");
         let workers = tokio::spawn(ferry_jobs::run_workers(

@@ -4,9 +4,11 @@
 
 use std::time::Duration;
 
+use ferry_domain::entities::flow;
+use ferry_sandbox::netsuite::patch::RecordPatch;
 use ferry_sandbox::netsuite::schema::RecordType;
 use ferry_sandbox::netsuite::store::FieldValue;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestClient, all_between, between, location};
@@ -234,12 +236,21 @@ impl Synced {
     }
 
     /// Waits (up to 30 s) until `check` holds, polling.
-    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    pub async fn eventually<F, Fut>(&self, what: &str, check: F)
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        self.eventually_within(30, what, check).await;
+    }
+
+    /// Waits up to `secs` seconds until `check` holds, polling.
+    pub async fn eventually_within<F, Fut>(&self, secs: u64, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         while tokio::time::Instant::now() < deadline {
             if check().await {
                 return;
@@ -251,7 +262,12 @@ impl Synced {
 
     /// The NetSuite id written back on a Salesforce record, once there (up to 30 s).
     pub async fn written_back(&self, object: &str, id: &str) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        self.written_back_within(30, object, id).await
+    }
+
+    /// The NetSuite id written back on a Salesforce record, once there (up to `secs`).
+    pub async fn written_back_within(&self, secs: u64, object: &str, id: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         while tokio::time::Instant::now() < deadline {
             let record = self.sf_get(object, id).await;
             if let Some(v) = record["NetSuite_Id__c"].as_str().filter(|v| !v.is_empty()) {
@@ -340,5 +356,217 @@ impl Synced {
             ))
             .await
             .unwrap();
+    }
+
+    /// The NetSuite id on a Salesforce record now, if any.
+    pub async fn netsuite_id_on(&self, object: &str, id: &str) -> Option<String> {
+        self.sf_get(object, id).await["NetSuite_Id__c"]
+            .as_str()
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// Creates a record straight in the NetSuite simulator's store, as someone working in
+    /// NetSuite would (no external id unless given). Returns its internal id.
+    pub fn ns_create(
+        &self,
+        record: &str,
+        fields: &[(&'static str, &str)],
+        company: Option<&str>,
+    ) -> String {
+        let rt = match record {
+            "customer" => RecordType::Customer,
+            _ => RecordType::Contact,
+        };
+        let mut patch = RecordPatch::default();
+        for (field, value) in fields {
+            patch = patch.text(field, *value);
+        }
+        if let Some(company) = company {
+            patch = patch.reference("company", company.parse().unwrap());
+        }
+        let ns = self.app.sandbox.netsuite();
+        let mut store = ns.store();
+        store
+            .create(rt, &patch, chrono::Utc::now())
+            .unwrap()
+            .to_string()
+    }
+
+    /// Replaces a simulator's fault rules (`system`: `salesforce` or `netsuite`).
+    pub async fn set_faults(&self, system: &str, config: Value) {
+        let resp = self
+            .http
+            .put(format!("{}/__sandbox/faults", self.sandbox_url(system)))
+            .json(&config)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.status().is_success(),
+            "faults: {}",
+            resp.text().await.unwrap()
+        );
+    }
+
+    pub fn sandbox_url(&self, system: &str) -> String {
+        match system {
+            "salesforce" => self.app.sandbox.salesforce_url().to_owned(),
+            _ => self.app.sandbox.netsuite_url(),
+        }
+    }
+
+    /// A simulator admin route's JSON (`/__sandbox/...`).
+    pub async fn sandbox_get(&self, system: &str, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.sandbox_url(system)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// How many requests the simulator answered with `status`, per route key
+    /// (`"PUT /services/rest/record/v1/{type}/{id}"`), for keys containing `route`.
+    pub async fn answered(&self, system: &str, route: &str, status: u16) -> u64 {
+        let stats = self.sandbox_get(system, "/__sandbox/stats").await;
+        stats["requests"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(key, _)| key.contains(route))
+            .filter_map(|(_, counts)| counts[status.to_string()].as_u64())
+            .sum()
+    }
+
+    /// Removes the sandbox's outbound rules for `object`: its changes are no longer pushed.
+    pub async fn remove_outbound_rules(&self, object: &str) {
+        let base = self.app.sandbox.salesforce_url().to_owned();
+        let rules = self
+            .sandbox_get("salesforce", "/__sandbox/outbound/rules")
+            .await;
+        let rules = rules
+            .as_array()
+            .or_else(|| rules["rules"].as_array())
+            .cloned()
+            .unwrap_or_default();
+        let mut removed = 0;
+        for rule in rules.iter().filter(|r| r["object"] == object) {
+            let id = rule["id"].as_str().unwrap();
+            let resp = self
+                .http
+                .delete(format!("{base}/__sandbox/outbound/rules/{id}"))
+                .send()
+                .await
+                .unwrap();
+            assert!(resp.status().is_success(), "remove outbound rule {id}");
+            removed += 1;
+        }
+        assert!(removed > 0, "no outbound rule for {object}: {rules:?}");
+    }
+
+    /// The flow's row as the engine sees it.
+    pub async fn flow_row(&self, flow: &str) -> flow::Model {
+        flow::Entity::find_by_id(uuid::Uuid::parse_str(flow).unwrap())
+            .one(&self.app.db)
+            .await
+            .unwrap()
+            .expect("the flow exists")
+    }
+
+    /// Runs a query written with `$n` placeholders (SQLite takes them as `?n`).
+    pub async fn query(&self, sql: &str, values: Vec<sea_orm::Value>) -> Vec<sea_orm::QueryResult> {
+        let backend = self.app.db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Sqlite => sql.replace('$', "?"),
+            _ => sql.to_owned(),
+        };
+        self.app
+            .db
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .unwrap()
+    }
+
+    /// A `SELECT COUNT(*) AS n …` query's answer.
+    pub async fn count(&self, sql: &str, values: Vec<sea_orm::Value>) -> i64 {
+        let rows = self.query(sql, values).await;
+        rows[0].try_get::<i64>("", "n").unwrap()
+    }
+
+    /// Waits until the inbox holds nothing unprocessed for a record: every outcome so far is
+    /// written (a write-back lands in Salesforce just before its outcome is committed).
+    pub async fn settled(&self, record_id: &str) {
+        self.eventually_within(40, "the record's events are processed", || async {
+            self.count(
+                "SELECT COUNT(*) AS n FROM sync_events WHERE record_id = $1 AND status <> 'done'",
+                vec![record_id.into()],
+            )
+            .await
+                == 0
+        })
+        .await;
+    }
+
+    /// The decision details of a record's outcomes, oldest first: (outcome, detail).
+    pub async fn outcome_details(&self, record_id: &str) -> Vec<(String, Value)> {
+        self.query(
+            "SELECT outcome, detail FROM sync_outcomes WHERE record_id = $1 ORDER BY at, id",
+            vec![record_id.into()],
+        )
+        .await
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "outcome").unwrap(),
+                r.try_get::<Option<Value>>("", "detail")
+                    .unwrap()
+                    .unwrap_or(Value::Null),
+            )
+        })
+        .collect()
+    }
+
+    /// POSTs a raw body to a listener URL: (status, body).
+    pub async fn deliver(&self, url: &str, body: &str) -> (u16, String) {
+        let resp = self
+            .http
+            .post(url)
+            .header("content-type", "text/xml; charset=utf-8")
+            .header("SOAPAction", "\"\"")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// GETs an API route with a bearer token: (status, JSON).
+    pub async fn api_get(&self, token: &str, path: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .get(self.app.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// POSTs JSON to an API route with a bearer token: (status, JSON).
+    pub async fn api_post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(self.app.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
     }
 }

@@ -28,6 +28,18 @@ pub struct Applied {
     pub fingerprint: Option<String>,
 }
 
+impl Applied {
+    /// The row that writes this result down.
+    pub fn as_row(&self) -> super::records::OutcomeRow<'_> {
+        super::records::OutcomeRow {
+            record_id: &self.record_id,
+            outcome: &self.outcome,
+            detail: (!self.detail.is_null()).then(|| self.detail.clone()),
+            fingerprint: self.fingerprint.as_deref(),
+        }
+    }
+}
+
 fn excerpt(body: &Map<String, Value>) -> Option<String> {
     let text = Value::Object(body.clone()).to_string();
     Some(text.chars().take(EXCERPT_CHARS).collect())
@@ -41,7 +53,10 @@ pub fn failure_outcome(error: &ConnectorError, context: &str, payload: Option<St
         format!("{context}: {}", error.message)
     };
     if error.is_retryable() {
-        return Outcome::Retrying { message };
+        return Outcome::Retrying {
+            message,
+            after: error.retry_after,
+        };
     }
     Outcome::Failed(FailureRecord {
         kind: error.kind.code().to_owned(),

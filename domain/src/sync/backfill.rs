@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::apply::Applied;
 use super::engine::{Prepared, prepare, sync_records};
 use super::events::{self, EventSource, NewEvent};
 use super::records::{self, Counts, Outcome, RunContext};
@@ -395,7 +396,13 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
                                 target_id: String::new(),
                             },
                             "skipped" => Outcome::Skipped { reason },
-                            _ => Outcome::Retrying { message: reason },
+                            _ => Outcome::Failed(records::FailureRecord {
+                                kind: "dry_run".to_owned(),
+                                code: None,
+                                message: reason,
+                                payload_excerpt: None,
+                                waiting_on: None,
+                            }),
                         };
                         counts.add(&outcome);
                     }
@@ -403,7 +410,7 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
                 Prepared::Settled(outcome) => {
                     let message = match &outcome {
                         Outcome::Failed(f) => f.message.clone(),
-                        Outcome::Retrying { message } => message.clone(),
+                        Outcome::Retrying { message, .. } => message.clone(),
                         other => format!("{other:?}"),
                     };
                     records::finish_run(&ctx.db, run_id, run_counts).await?;
@@ -418,10 +425,9 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
                 flow_key: &flow_row.flow_key,
                 run_id: Some(run_id),
             };
-            let tx = ctx.db.begin().await?;
             let mut retry = Vec::new();
             let mut synced = Vec::new();
-            for result in applied {
+            for result in &applied {
                 let key = match &result.outcome {
                     Outcome::Skipped { reason } => reason_key(reason),
                     Outcome::Failed(f) => reason_key(&f.message),
@@ -442,17 +448,10 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
                 if result.outcome.is_success() {
                     synced.push(result.record_id.clone());
                 }
-                let detail = (!result.detail.is_null()).then_some(result.detail.clone());
-                records::record_outcome(
-                    &tx,
-                    &run,
-                    &result.record_id,
-                    &result.outcome,
-                    detail,
-                    result.fingerprint.as_deref(),
-                )
-                .await?;
             }
+            let rows = applied.iter().map(Applied::as_row).collect();
+            let tx = ctx.db.begin().await?;
+            records::record_outcomes(&tx, &run, rows).await?;
             let retried = !retry.is_empty();
             events::add(&tx, flow_row.tenant_id, flow_row.id, retry).await?;
             tx.commit().await?;

@@ -19,14 +19,16 @@ use crate::flows::{FlowDefinition, FlowSettings, LinkState, definition};
 
 /// Events one batch takes: Salesforce Collections and SOQL `IN` lists take 200.
 pub const BATCH_SIZE: u64 = 200;
-/// Attempts before a transient failure becomes an open error.
-pub const MAX_ATTEMPTS: i32 = 6;
+/// Attempts before a transient failure becomes an open error: with the back-off below, about
+/// four minutes of trying, enough to ride out a blip without hiding an outage for long.
+pub const MAX_ATTEMPTS: i32 = 8;
 
-/// Exponential back-off with jitter: about 2 s, 4 s, 8 s … capped at 10 minutes.
+/// Exponential back-off with ±50 % jitter before attempt `attempts + 1`: about 1 s, 2 s, 4 s …
+/// capped at 10 minutes. Jitter keeps a batch that failed together from retrying together.
 pub fn backoff(attempts: i32) -> Duration {
-    let base_ms = 1000_i64 << attempts.clamp(0, 20).min(9);
+    let base_ms = 1000_i64 << (attempts.clamp(1, 20) - 1).min(12);
     let jitter = rand::rng().random_range(0.5..1.5);
-    Duration::milliseconds(((base_ms as f64) * 2.0 * jitter) as i64).min(Duration::minutes(10))
+    Duration::milliseconds(((base_ms as f64) * jitter) as i64).min(Duration::minutes(10))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -248,14 +250,14 @@ async fn record_batch(
     let mut done = Vec::new();
     let mut retry: BTreeMap<i64, Vec<Uuid>> = BTreeMap::new();
     let mut synced = Vec::new();
-    let tx = ctx.db.begin().await?;
+    let mut results = Vec::with_capacity(applied.len());
     for mut result in applied {
         let claimed = by_record
             .get(&result.record_id)
             .cloned()
             .unwrap_or_default();
         let attempts = claimed.iter().map(|c| c.attempts).max().unwrap_or(0);
-        if let Outcome::Retrying { message } = &result.outcome {
+        if let Outcome::Retrying { message, after } = &result.outcome {
             if attempts + 1 >= MAX_ATTEMPTS {
                 result.outcome = Outcome::Failed(FailureRecord {
                     kind: "transient".to_owned(),
@@ -265,7 +267,11 @@ async fn record_batch(
                     waiting_on: None,
                 });
             } else {
-                let at = (Utc::now() + backoff(attempts + 1)).timestamp_millis();
+                // Never sooner than the remote system asked (Retry-After).
+                let asked = after
+                    .and_then(|d| Duration::from_std(d).ok())
+                    .unwrap_or_else(Duration::zero);
+                let at = (Utc::now() + backoff(attempts + 1).max(asked)).timestamp_millis();
                 retry
                     .entry(at)
                     .or_default()
@@ -279,17 +285,11 @@ async fn record_batch(
             synced.push(result.record_id.clone());
         }
         counts.add(&result.outcome);
-        let detail = (!result.detail.is_null()).then_some(result.detail);
-        records::record_outcome(
-            &tx,
-            &run,
-            &result.record_id,
-            &result.outcome,
-            detail,
-            result.fingerprint.as_deref(),
-        )
-        .await?;
+        results.push(result);
     }
+    let rows = results.iter().map(Applied::as_row).collect();
+    let tx = ctx.db.begin().await?;
+    records::record_outcomes(&tx, &run, rows).await?;
     events::finish(&tx, &done).await?;
     for (at, ids) in retry {
         let at = chrono::DateTime::from_timestamp_millis(at).unwrap_or_else(Utc::now);
@@ -365,4 +365,23 @@ async fn process_claimed(
         "batch synced"
     );
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_with_jitter_and_is_capped() {
+        for attempts in 1..=12 {
+            let base = 1000_i64 << (attempts - 1);
+            let d = backoff(attempts).num_milliseconds();
+            let cap = 600_000;
+            assert!(
+                d >= (base / 2).min(cap) && d <= (base * 3 / 2).min(cap),
+                "{attempts}: {d}"
+            );
+        }
+        assert!(backoff(40) <= Duration::minutes(10));
+    }
 }

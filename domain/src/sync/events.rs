@@ -60,6 +60,30 @@ pub struct NewEvent {
     pub modstamp: Option<String>,
 }
 
+/// Salesforce's 18-character form of a 15-character record id: the three added characters
+/// say which of the 15 are upper case, so the id survives case-insensitive comparison. Ids
+/// that are not 15 letters and digits are returned unchanged.
+///
+/// Every event names its record in this one form, so a retry typed with the 15-character id
+/// (as Salesforce's URLs show it) is the same record as a notification naming it with 18:
+/// one external id in NetSuite, one link, one timeline, never two records claimed at once.
+pub fn canonical_record_id(id: &str) -> String {
+    const SUFFIX: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+    if id.len() != 15 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return id.to_owned();
+    }
+    let mut canonical = id.to_owned();
+    for chunk in id.as_bytes().chunks(5) {
+        let bits = chunk
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.is_ascii_uppercase())
+            .fold(0usize, |bits, (i, _)| bits | (1 << i));
+        canonical.push(char::from(SUFFIX[bits]));
+    }
+    canonical
+}
+
 /// Adds events, dropping those already present (same notification id, or same record and
 /// modstamp). Returns how many were new.
 pub async fn add(
@@ -76,7 +100,7 @@ pub async fn add(
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant_id),
         flow_id: Set(flow_id),
-        record_id: Set(e.record_id),
+        record_id: Set(canonical_record_id(&e.record_id)),
         source: Set(e.source.as_str().to_owned()),
         notification_id: Set(e.notification_id),
         modstamp: Set(e.modstamp),
@@ -226,4 +250,22 @@ pub async fn purge_done(db: &impl ConnectionTrait, age: Duration) -> Result<u64,
         vec![(Utc::now() - age).into()],
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_record_id;
+
+    #[test]
+    fn fifteen_character_ids_get_their_case_suffix() {
+        // Salesforce's documented example.
+        assert_eq!(canonical_record_id("001A0000006Vm9r"), "001A0000006Vm9rIAC");
+        assert_eq!(canonical_record_id("0035g0000000001"), "0035g0000000001AAA");
+        assert_eq!(
+            canonical_record_id("001A0000006Vm9rIAC"),
+            "001A0000006Vm9rIAC"
+        );
+        assert_eq!(canonical_record_id("not-an-id-12345"), "not-an-id-12345");
+        assert_eq!(canonical_record_id(""), "");
+    }
 }

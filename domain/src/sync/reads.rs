@@ -166,7 +166,8 @@ pub async fn record_timeline(
     record_id: &str,
     limit: u64,
 ) -> DomainResult<Vec<TimelineEntry>> {
-    let record_id = record_id.trim();
+    let record_id = super::events::canonical_record_id(record_id.trim());
+    let record_id = record_id.as_str();
     let events = sync_event::Entity::find()
         .filter(sync_event::Column::TenantId.eq(tenant.id().0))
         .filter(sync_event::Column::RecordId.eq(record_id))

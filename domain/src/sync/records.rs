@@ -35,6 +35,8 @@ pub enum Outcome {
     /// A transient failure; the record is retried after a pause.
     Retrying {
         message: String,
+        /// How long the remote system asked us to wait, when it said.
+        after: Option<std::time::Duration>,
     },
 }
 
@@ -73,7 +75,7 @@ impl Outcome {
             }
             Outcome::Skipped { reason } => reason.clone(),
             Outcome::Failed(f) => f.message.clone(),
-            Outcome::Retrying { message } => format!("will retry: {message}"),
+            Outcome::Retrying { message, .. } => format!("will retry: {message}"),
         }
     }
 }
@@ -169,43 +171,97 @@ pub struct RunContext<'a> {
     pub run_id: Option<Uuid>,
 }
 
-/// Writes one record's outcome: the timeline entry, the error (opened, updated or resolved),
-/// and the link after a success.
-pub async fn record_outcome(
+/// One record's outcome to write.
+pub struct OutcomeRow<'a> {
+    pub record_id: &'a str,
+    pub outcome: &'a Outcome,
+    pub detail: Option<Value>,
+    pub fingerprint: Option<&'a str>,
+}
+
+/// Writes the outcomes of a batch with a handful of statements whatever its size: one insert
+/// of the timeline entries, one update resolving the errors of records that are done, one
+/// upsert of the links; only failures are written one by one (they are few, and each needs
+/// its open error read).
+pub async fn record_outcomes(
     db: &impl ConnectionTrait,
     run: &RunContext<'_>,
-    record_id: &str,
-    outcome: &Outcome,
-    detail: Option<Value>,
-    fingerprint: Option<&str>,
+    rows: Vec<OutcomeRow<'_>>,
 ) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let now = Utc::now();
-    sync_outcome::ActiveModel {
+    let entries = rows.iter().map(|r| sync_outcome::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(run.tenant_id),
         flow_id: Set(run.flow_id),
         run_id: Set(run.run_id),
-        record_id: Set(record_id.to_owned()),
-        outcome: Set(outcome.code().to_owned()),
-        reason: Set(outcome.reason()),
-        target_id: Set(outcome.target_id().map(str::to_owned)),
-        detail: Set(detail),
+        record_id: Set(r.record_id.to_owned()),
+        outcome: Set(r.outcome.code().to_owned()),
+        reason: Set(r.outcome.reason()),
+        target_id: Set(r.outcome.target_id().map(str::to_owned)),
+        detail: Set(r.detail.clone()),
         at: Set(now),
+    });
+    // PostgreSQL takes at most 65535 bind values per statement: 10 per row.
+    let entries: Vec<_> = entries.collect();
+    for chunk in entries.chunks(1000) {
+        sync_outcome::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
-    .insert(db)
-    .await?;
-    match outcome {
-        Outcome::Failed(failure) => open_error(db, run, record_id, failure).await?,
-        Outcome::Retrying { .. } => {}
-        // A skip is not a failure, and a success settles the matter: either way an open error
-        // of this record is over.
-        _ => {
-            resolve_record_errors(db, run.flow_id, record_id, "Ferry (later sync succeeded)")
-                .await?
+    let settled: Vec<String> = rows
+        .iter()
+        .filter(|r| !matches!(r.outcome, Outcome::Failed(_) | Outcome::Retrying { .. }))
+        .map(|r| r.record_id.to_owned())
+        .collect();
+    for chunk in settled.chunks(1000) {
+        sync_error::Entity::update_many()
+            .filter(sync_error::Column::FlowId.eq(run.flow_id))
+            .filter(sync_error::Column::RecordId.is_in(chunk.iter().cloned()))
+            .filter(sync_error::Column::Status.eq(OPEN))
+            .col_expr(sync_error::Column::Status, RESOLVED.into())
+            .col_expr(sync_error::Column::ResolvedAt, Some(now).into())
+            .col_expr(
+                sync_error::Column::ResolvedBy,
+                Some("Ferry (later sync succeeded)".to_owned()).into(),
+            )
+            .exec(db)
+            .await?;
+    }
+    for r in &rows {
+        if let Outcome::Failed(failure) = r.outcome {
+            open_error(db, run, r.record_id, failure).await?;
         }
     }
-    if let Some(target_id) = outcome.target_id() {
-        link(db, run, record_id, target_id, fingerprint).await?;
+    let links: Vec<record_link::ActiveModel> = rows
+        .iter()
+        .filter_map(|r| {
+            Some(record_link::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(run.tenant_id),
+                flow_id: Set(run.flow_id),
+                source_id: Set(r.record_id.to_owned()),
+                target_id: Set(Some(r.outcome.target_id()?.to_owned())),
+                fingerprint: Set(r.fingerprint.map(str::to_owned)),
+                synced_at: Set(now),
+            })
+        })
+        .collect();
+    for chunk in links.chunks(1000) {
+        record_link::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([record_link::Column::FlowId, record_link::Column::SourceId])
+                    .update_columns([
+                        record_link::Column::TargetId,
+                        record_link::Column::Fingerprint,
+                        record_link::Column::SyncedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }
@@ -283,37 +339,6 @@ pub async fn resolve_record_errors(
         .col_expr(sync_error::Column::ResolvedAt, Some(Utc::now()).into())
         .col_expr(sync_error::Column::ResolvedBy, Some(by.to_owned()).into())
         .exec(db)
-        .await?;
-    Ok(())
-}
-
-async fn link(
-    db: &impl ConnectionTrait,
-    run: &RunContext<'_>,
-    source_id: &str,
-    target_id: &str,
-    fingerprint: Option<&str>,
-) -> Result<(), DbErr> {
-    let row = record_link::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(run.tenant_id),
-        flow_id: Set(run.flow_id),
-        source_id: Set(source_id.to_owned()),
-        target_id: Set(Some(target_id.to_owned())),
-        fingerprint: Set(fingerprint.map(str::to_owned)),
-        synced_at: Set(Utc::now()),
-    };
-    record_link::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([record_link::Column::FlowId, record_link::Column::SourceId])
-                .update_columns([
-                    record_link::Column::TargetId,
-                    record_link::Column::Fingerprint,
-                    record_link::Column::SyncedAt,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
         .await?;
     Ok(())
 }

@@ -8,8 +8,10 @@ use super::envelope::{self, EnvelopeHeader};
 use crate::salesforce::SalesforceState;
 
 /// What a listener answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
+    /// How long the listener took to answer (or to fail).
+    pub duration_ms: f64,
     pub status: Option<u16>,
     pub excerpt: String,
     pub error: Option<String>,
@@ -36,7 +38,9 @@ pub async fn run(state: SalesforceState) {
                         client
                     }
                 };
-                let answer = send(&state, &client, &batch).await;
+                let started = Instant::now();
+                let mut answer = send(&state, &client, &batch).await;
+                answer.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
                 let acked = answer.acked;
                 let count = batch.notifications.len() as u64;
                 state.lock().outbound.complete(batch, answer, &settings);
@@ -64,6 +68,7 @@ fn client(settings: &crate::salesforce::OutboundSettings) -> Option<reqwest::Cli
 
 async fn send(state: &SalesforceState, client: &Option<reqwest::Client>, batch: &Batch) -> Answer {
     let failed = |error: String| Answer {
+        duration_ms: 0.0,
         status: None,
         excerpt: String::new(),
         error: Some(error),
@@ -105,6 +110,7 @@ async fn send(state: &SalesforceState, client: &Option<reqwest::Client>, batch: 
     let text = response.text().await.unwrap_or_default();
     let acked = status.is_success() && envelope::is_ack(&text);
     Answer {
+        duration_ms: 0.0,
         status: Some(status.as_u16()),
         excerpt: text.chars().take(500).collect(),
         error: (!acked).then(|| {

@@ -117,6 +117,8 @@ pub struct PendingView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeliveryAttempt {
     pub at: DateTime<Utc>,
+    /// How long the listener took to answer, in milliseconds.
+    pub duration_ms: f64,
     pub rule_id: String,
     pub endpoint_url: String,
     pub notification_ids: Vec<String>,
@@ -302,6 +304,7 @@ impl Outbound {
         }
         let attempt = DeliveryAttempt {
             at: Utc::now(),
+            duration_ms: answer.duration_ms,
             rule_id: batch.rule.id.clone(),
             endpoint_url: batch.rule.endpoint_url.clone(),
             record_ids: batch

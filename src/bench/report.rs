@@ -1,0 +1,186 @@
+//! The bench's numbers: percentiles, the report, and how it prints.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+/// p50/p95/p99 of a sample, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub samples: usize,
+}
+
+impl Percentiles {
+    pub fn of(values: &mut [f64]) -> Self {
+        if values.is_empty() {
+            return Self::default();
+        }
+        values.sort_by(f64::total_cmp);
+        let at = |q: f64| {
+            let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+            values[rank - 1]
+        };
+        Self {
+            p50: at(0.50),
+            p95: at(0.95),
+            p99: at(0.99),
+            max: values[values.len() - 1],
+            samples: values.len(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Concurrency {
+    pub limit: u32,
+    pub max_observed: u64,
+    /// Share of the run's samples with every slot in use.
+    pub share_at_limit: f64,
+    pub rejected_requests: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Correctness {
+    pub expected: usize,
+    pub found: usize,
+    pub written_back: usize,
+    pub duplicates: usize,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    pub mode: String,
+    pub contacts: usize,
+    pub database: String,
+    pub workers: usize,
+    pub remote_latency_ms: u64,
+    pub seconds: f64,
+    pub contacts_per_second: f64,
+    /// Throughput between 10 % and 90 % of the contacts synced.
+    pub steady_contacts_per_second: f64,
+    pub acks_per_second: f64,
+    pub ack_latency_ms: Percentiles,
+    pub end_to_end_latency_ms: Percentiles,
+    /// Remote calls per synced contact by endpoint ("NetSuite PUT /services/rest/record/…").
+    pub calls_per_contact: BTreeMap<String, f64>,
+    pub calls_per_contact_total: f64,
+    pub netsuite_concurrency: Concurrency,
+    pub peak_rss_mb: f64,
+    pub database_growth_mb: f64,
+    pub correctness: Correctness,
+}
+
+impl Report {
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let p = |p: &Percentiles| {
+            format!(
+                "p50 {:.1} ms · p95 {:.1} ms · p99 {:.1} ms",
+                p.p50, p.p95, p.p99
+            )
+        };
+        let _ = writeln!(
+            out,
+            "Ferry bench — {} mode, {} contacts",
+            self.mode, self.contacts
+        );
+        let _ = writeln!(
+            out,
+            "  setup            {} · {} worker process(es) · remote latency {} ms",
+            self.database,
+            self.workers.max(1),
+            self.remote_latency_ms
+        );
+        let _ = writeln!(
+            out,
+            "  throughput       {:.0} contacts/s end to end ({:.1} s); steady state {:.0} contacts/s",
+            self.contacts_per_second, self.seconds, self.steady_contacts_per_second
+        );
+        if self.ack_latency_ms.samples > 0 {
+            let _ = writeln!(
+                out,
+                "  listener         {:.0} notifications/s acknowledged; Ack {}",
+                self.acks_per_second,
+                p(&self.ack_latency_ms)
+            );
+        }
+        if self.end_to_end_latency_ms.samples > 0 {
+            let _ = writeln!(
+                out,
+                "  end to end       save → id written back: {}",
+                p(&self.end_to_end_latency_ms)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  remote calls     {:.3} per contact",
+            self.calls_per_contact_total
+        );
+        for (endpoint, n) in &self.calls_per_contact {
+            let _ = writeln!(out, "    {n:>8.3}  {endpoint}");
+        }
+        let c = &self.netsuite_concurrency;
+        let _ = writeln!(
+            out,
+            "  NetSuite         limit {} · max in flight {} · at the limit {:.0}% of the time · rejected {}",
+            c.limit,
+            c.max_observed,
+            c.share_at_limit * 100.0,
+            c.rejected_requests
+        );
+        let _ = writeln!(
+            out,
+            "  resources        peak RSS {:.0} MB · database +{:.1} MB",
+            self.peak_rss_mb, self.database_growth_mb
+        );
+        let k = &self.correctness;
+        let _ = writeln!(
+            out,
+            "  correctness      NetSuite contacts {} of {} · written back {} · duplicates {}",
+            k.found, k.expected, k.written_back, k.duplicates
+        );
+        out
+    }
+}
+
+/// Peak resident memory of this process in MB (Linux), 0 elsewhere.
+pub fn peak_rss_mb(pid: Option<u32>) -> f64 {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/status"),
+        None => "/proc/self/status".to_owned(),
+    };
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let mut values: Vec<f64> = (1..=100).map(f64::from).collect();
+        let p = Percentiles::of(&mut values);
+        assert_eq!(
+            (p.p50, p.p95, p.p99, p.max, p.samples),
+            (50.0, 95.0, 99.0, 100.0, 100)
+        );
+        assert_eq!(Percentiles::of(&mut []).samples, 0);
+        let mut one = [7.0];
+        assert_eq!(Percentiles::of(&mut one).p99, 7.0);
+    }
+}

@@ -1,0 +1,329 @@
+//! The bench's world: a database of its own, the sandbox, Ferry (listener and workers, in
+//! this process or in `ferry worker` processes), and the demo tenant wired to the sandbox.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use serde_json::json;
+
+use ferry_domain::demo::{DemoTenant, ensure_demo_tenant};
+use ferry_domain::integrations::SystemKind;
+use ferry_sandbox::salesforce::outbound::OutboundRuleParams;
+use ferry_sandbox::{Sandbox, SandboxOptions};
+
+use super::{API, BenchArgs, Mode};
+use crate::app::{Application, migrate, sandbox_link, sync_runtime};
+use crate::config::{LogFormat, Settings};
+use crate::keys::Keys;
+
+pub struct Bench {
+    pub sandbox: Sandbox,
+    db: DatabaseConnection,
+    url: String,
+    /// PostgreSQL: the server URL and the bench's database, dropped at the end.
+    postgres: Option<(String, String)>,
+    dir: PathBuf,
+    children: Vec<Child>,
+    server: actix_web::dev::ServerHandle,
+    workers: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    demo: DemoTenant,
+    sync: ferry_domain::sync::SyncContext,
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    match url.rfind('/') {
+        Some(i) if url[..i].contains("://") && !url[..i].ends_with('/') => {
+            let query = url[i..].find('?').map(|q| &url[i + q..]).unwrap_or("");
+            format!("{}/{name}{query}", &url[..i])
+        }
+        _ => format!("{}/{name}", url.trim_end_matches('/')),
+    }
+}
+
+impl Bench {
+    pub async fn start(args: &BenchArgs) -> anyhow::Result<Bench> {
+        let tag: String = (0..8)
+            .map(|_| char::from(b'a' + rand::random_range(0..26u8)))
+            .collect();
+        let dir = std::env::temp_dir().join(format!("ferry-bench-{tag}"));
+        std::fs::create_dir_all(&dir)?;
+        let (url, postgres) = match &args.database_url {
+            Some(server) if server.starts_with("postgres") => {
+                let name = format!("ferry_bench_{tag}");
+                let admin = Database::connect(server.as_str())
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await?;
+                admin.close().await.ok();
+                (with_database(server, &name), Some((server.clone(), name)))
+            }
+            Some(other) => (other.clone(), None),
+            None => (
+                format!("sqlite://{}?mode=rwc", dir.join("bench.sqlite").display()),
+                None,
+            ),
+        };
+        let db = ferry_domain::db::connect(&url).await?;
+        migrate(&db).await?;
+        let keys = Keys::load_or_create(&dir, None, None)?;
+
+        let mut options = SandboxOptions::ephemeral();
+        options.netsuite.concurrency_limit = args.netsuite_limit;
+        options.netsuite.governance_latency_ms = args.remote_latency_ms;
+        options.salesforce.outbound.initial_backoff_ms = 200;
+        options.salesforce.outbound.max_backoff_ms = 2000;
+        options.salesforce.outbound.log_capacity = args.contacts + 1000;
+        options.salesforce.daily_api_limit = u64::MAX / 2;
+        options.workers = 2;
+        let sandbox = Sandbox::start(options)
+            .await
+            .context("starting the sandbox")?;
+        if args.remote_latency_ms > 0 {
+            let rules = json!({"rules": [{"path": "/services/data/*", "latency": {"fixed_ms": args.remote_latency_ms}}]});
+            reqwest::Client::new()
+                .put(format!("{}/__sandbox/faults", sandbox.salesforce_url()))
+                .json(&rules)
+                .send()
+                .await?
+                .error_for_status()?;
+        }
+        let link = sandbox_link(&sandbox);
+        let (sync, queues) = sync_runtime(&keys, &db).await?;
+        let settings = Settings {
+            database_url: Some(url.clone()),
+            data_dir: dir.clone(),
+            bind: "127.0.0.1:0".parse()?,
+            public_url: None,
+            session_ttl_hours: 12,
+            secure_cookies: false,
+            log_format: LogFormat::Text,
+            master_key: None,
+            session_key: None,
+            smtp_url: None,
+            smtp_from: None,
+        };
+        let app =
+            Application::build_with_sandbox(&settings, &keys, sync.clone(), Some(link.clone()))?;
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let server = app.server_handle();
+        tokio::spawn(app.run_until_stopped());
+        let limit = args.netsuite_limit;
+        let demo = ensure_demo_tenant(&db, &keys.master, |system| {
+            let mut params = link.connection_params(system);
+            if system == SystemKind::NetSuite {
+                params.concurrency_limit = limit.to_string();
+            }
+            params
+        })
+        .await
+        .context("setting up the bench tenant")?;
+        {
+            let salesforce = sandbox.salesforce();
+            let mut org = salesforce.lock();
+            for (_, _, object, token) in &demo.flows {
+                // Backfill mode measures "sync existing": contacts send no notifications.
+                if args.mode == Mode::Backfill && *object == "Contact" {
+                    continue;
+                }
+                org.outbound
+                    .add_rule(OutboundRuleParams {
+                        name: Some(format!("bench {object}")),
+                        object: (*object).to_owned(),
+                        fields: vec!["SystemModstamp".to_owned()],
+                        endpoint_url: format!("{base}/listeners/{token}/salesforce"),
+                        active: true,
+                        send_session_id: false,
+                    })
+                    .map_err(|e| anyhow::anyhow!("outbound rule: {e}"))?;
+            }
+        }
+        let (workers, children) = if args.workers == 0 {
+            let handle = tokio::spawn(ferry_jobs::run_workers(
+                sync.clone(),
+                queues,
+                None,
+                std::future::pending(),
+            ));
+            (Some(handle), Vec::new())
+        } else {
+            let exe = std::env::current_exe()?;
+            let mut children = Vec::new();
+            for _ in 0..args.workers {
+                children.push(
+                    Command::new(&exe)
+                        .arg("worker")
+                        .env("DATABASE_URL", &url)
+                        .env("FERRY_DATA_DIR", &dir)
+                        .env("RUST_LOG", "warn")
+                        .stdout(Stdio::null())
+                        .spawn()
+                        .context("spawning a ferry worker")?,
+                );
+            }
+            (None, children)
+        };
+        Ok(Bench {
+            sandbox,
+            db,
+            url,
+            postgres,
+            dir,
+            children,
+            server,
+            workers,
+            demo,
+            sync,
+        })
+    }
+
+    pub fn database_label(&self) -> String {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => "PostgreSQL".to_owned(),
+            _ => "SQLite".to_owned(),
+        }
+    }
+
+    pub async fn database_size(&self) -> u64 {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => self
+                .db
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT pg_database_size(current_database())::BIGINT AS n",
+                ))
+                .await
+                .ok()
+                .flatten()
+                .and_then(|r| r.try_get::<i64>("", "n").ok())
+                .unwrap_or(0) as u64,
+            _ => std::fs::read_dir(&self.dir)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .filter(|e| e.file_name().to_string_lossy().starts_with("bench.sqlite"))
+                        .filter_map(|e| e.metadata().ok())
+                        .map(|m| m.len())
+                        .sum()
+                })
+                .unwrap_or(0),
+        }
+    }
+
+    /// One account, synced to NetSuite in real time, for the contacts to belong to.
+    pub async fn create_synced_account(&self) -> anyhow::Result<String> {
+        let http = reqwest::Client::new();
+        let created: serde_json::Value = http
+            .post(format!(
+                "{}{API}/sobjects/Account/",
+                self.sandbox.salesforce_url()
+            ))
+            .bearer_auth(self.sandbox.salesforce().issue_demo_token())
+            .json(&json!({"Name": "Bench Industries"}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let id = created["id"].as_str().context("no account id")?.to_owned();
+        for _ in 0..600 {
+            if self.has_netsuite_id(&id) {
+                return Ok(id);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("the bench account did not sync within a minute")
+    }
+
+    fn has_netsuite_id(&self, id: &str) -> bool {
+        let salesforce = self.sandbox.salesforce();
+        let org = salesforce.lock();
+        org.data
+            .record(id)
+            .and_then(|r| r.values.get("NetSuite_Id__c"))
+            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+    }
+
+    pub async fn start_contact_backfill(&self) -> anyhow::Result<()> {
+        let flow = self
+            .demo
+            .flows
+            .iter()
+            .find(|(_, _, object, _)| *object == "Contact")
+            .map(|(_, id, _, _)| *id)
+            .context("no contact flow")?;
+        ferry_domain::sync::backfill::start_backfill(
+            &self.db,
+            self.sync.waker.as_ref(),
+            &self.demo.access,
+            flow,
+            false,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Zeroes the simulators' counters, so only the measured run counts.
+    pub fn reset_counters(&self) {
+        self.sandbox.salesforce().context().stats.reset();
+        self.sandbox.netsuite().stats().reset();
+        self.sandbox.netsuite().governance().reset();
+    }
+
+    /// Remote calls per contact, by simulator and endpoint.
+    pub fn calls_per_contact(&self, contacts: usize) -> BTreeMap<String, f64> {
+        let mut calls = BTreeMap::new();
+        for (system, snapshot) in [
+            (
+                "Salesforce",
+                self.sandbox.salesforce().context().stats.snapshot(),
+            ),
+            ("NetSuite", self.sandbox.netsuite().stats().snapshot()),
+        ] {
+            for (endpoint, statuses) in snapshot.requests {
+                // The bench's own creates are not Ferry's calls.
+                if system == "Salesforce" && endpoint.starts_with("POST ") {
+                    continue;
+                }
+                let n: u64 = statuses.values().sum();
+                calls.insert(format!("{system} {endpoint}"), n as f64 / contacts as f64);
+            }
+        }
+        calls
+    }
+
+    pub fn children_rss_mb(&self) -> f64 {
+        self.children
+            .iter()
+            .map(|c| super::report::peak_rss_mb(Some(c.id())))
+            .sum()
+    }
+
+    pub async fn stop(mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(workers) = self.workers.take() {
+            workers.abort();
+        }
+        self.server.stop(true).await;
+        self.db.close_by_ref().await.ok();
+        if let Some((server, name)) = &self.postgres
+            && let Ok(admin) = Database::connect(server.as_str()).await
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = &self.url;
+        self.sandbox.stop().await;
+    }
+}
