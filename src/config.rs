@@ -97,7 +97,11 @@ impl Settings {
 
     /// Whether e-mail can be sent: both the SMTP URL and the sender are set.
     pub fn mail_configured(&self) -> bool {
-        self.smtp_url.is_some() && self.smtp_from.as_deref().is_some_and(|f| !f.trim().is_empty())
+        self.smtp_url.is_some()
+            && self
+                .smtp_from
+                .as_deref()
+                .is_some_and(|f| !f.trim().is_empty())
     }
 
     pub fn is_embedded_database(&self) -> bool {

@@ -49,7 +49,11 @@ async fn poll_tick(_tick: Tick, ctx: Data<SyncContext>) -> Result<(), BoxDynErro
     Ok(())
 }
 
-async fn digest_tick(_tick: Tick, mailer: Data<Mailer>, ctx: Data<SyncContext>) -> Result<(), BoxDynError> {
+async fn digest_tick(
+    _tick: Tick,
+    mailer: Data<Mailer>,
+    ctx: Data<SyncContext>,
+) -> Result<(), BoxDynError> {
     send_error_digests(&ctx.db, &mailer).await?;
     Ok(())
 }

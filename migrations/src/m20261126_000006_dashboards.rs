@@ -109,7 +109,13 @@ impl MigrationTrait for Migration {
         }
         for name in REPLACED {
             manager
-                .drop_index(Index::drop().if_exists().name(name).table(E::Table).to_owned())
+                .drop_index(
+                    Index::drop()
+                        .if_exists()
+                        .name(name)
+                        .table(E::Table)
+                        .to_owned(),
+                )
                 .await?;
         }
 
@@ -180,7 +186,10 @@ impl MigrationTrait for Migration {
                     .col(string_len(ErrorDigestSignatures::Signature, 64))
                     .col(timestamp_with_time_zone(ErrorDigestSignatures::NotifiedAt))
                     .foreign_key(&mut fk(
-                        (ErrorDigestSignatures::Table, ErrorDigestSignatures::TenantId),
+                        (
+                            ErrorDigestSignatures::Table,
+                            ErrorDigestSignatures::TenantId,
+                        ),
                         (Tenants::Table, Tenants::Id),
                     ))
                     .foreign_key(&mut fk(
@@ -221,10 +230,16 @@ impl MigrationTrait for Migration {
         for (name, table) in [
             ("sync_errors_tenant_page", SyncErrors::Table.into_iden()),
             ("sync_errors_page", SyncErrors::Table.into_iden()),
-            ("sync_errors_tenant_signature", SyncErrors::Table.into_iden()),
+            (
+                "sync_errors_tenant_signature",
+                SyncErrors::Table.into_iden(),
+            ),
             ("sync_errors_signature_page", SyncErrors::Table.into_iden()),
             ("sync_errors_counts", SyncErrors::Table.into_iden()),
-            ("sync_outcomes_flow_outcome", SyncOutcomes::Table.into_iden()),
+            (
+                "sync_outcomes_flow_outcome",
+                SyncOutcomes::Table.into_iden(),
+            ),
             ("flow_runs_started", FlowRuns::Table.into_iden()),
         ] {
             manager

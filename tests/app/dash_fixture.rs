@@ -67,7 +67,8 @@ impl Default for NewError<'_> {
 
 pub async fn insert_error(app: &TestApp, t: &Tenant, e: NewError<'_>) -> Uuid {
     let id = Uuid::now_v7();
-    let sig = ferry_domain::sync::signature::signature(&t.flow_keys[e.flow], e.kind, e.code, e.message);
+    let sig =
+        ferry_domain::sync::signature::signature(&t.flow_keys[e.flow], e.kind, e.code, e.message);
     sync_error::ActiveModel {
         id: Set(id),
         tenant_id: Set(t.id),
@@ -141,7 +142,9 @@ pub async fn insert_outcome(
         outcome: Set(outcome.to_owned()),
         reason: Set(reason.to_owned()),
         target_id: Set(None),
-        detail: Set(Some(serde_json::json!({"action": "skip", "kind": "standalone"}))),
+        detail: Set(Some(
+            serde_json::json!({"action": "skip", "kind": "standalone"}),
+        )),
         at: Set(Utc::now()),
     }
     .insert(&app.db)
@@ -175,7 +178,11 @@ pub async fn error_status(app: &TestApp, id: Uuid) -> (String, Option<String>) {
 }
 
 /// Audit entries of a tenant with `action`: (actor kind, actor label).
-pub async fn audit_of(app: &TestApp, tenant: Uuid, action: &str) -> Vec<(String, String, serde_json::Value)> {
+pub async fn audit_of(
+    app: &TestApp,
+    tenant: Uuid,
+    action: &str,
+) -> Vec<(String, String, serde_json::Value)> {
     use ferry_domain::entities::audit_entry;
     audit_entry::Entity::find()
         .filter(audit_entry::Column::TenantId.eq(tenant))

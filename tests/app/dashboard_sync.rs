@@ -11,9 +11,14 @@ use crate::sync_fixture::Synced;
 async fn a_waiting_contact_shows_on_the_dashboard_and_resolves_itself_when_its_account_syncs() {
     let s = Synced::start_with(false, true).await;
     let dash = format!("/integrations/{}/dashboard", s.integration);
-    let account = s.sf_create("Account", json!({"Name": "Dash Later Corp"})).await;
+    let account = s
+        .sf_create("Account", json!({"Name": "Dash Later Corp"}))
+        .await;
     let contact = s
-        .sf_create("Contact", json!({"LastName": "Waits", "AccountId": account}))
+        .sf_create(
+            "Contact",
+            json!({"LastName": "Waits", "AccountId": account}),
+        )
         .await;
     s.eventually("the dependency error is open", || async {
         !s.open_errors(&contact).await.is_empty()
@@ -26,12 +31,23 @@ async fn a_waiting_contact_shows_on_the_dashboard_and_resolves_itself_when_its_a
     assert!(errors.contains("account not synced to NetSuite"));
     assert!(errors.contains("is not in NetSuite yet"), "the hint");
     assert!(
-        errors.contains(&format!("href=\"{}/{contact}\"", s.app.sandbox.salesforce_url())),
+        errors.contains(&format!(
+            "href=\"{}/{contact}\"",
+            s.app.sandbox.salesforce_url()
+        )),
         "links the Salesforce record"
     );
     let overview = s.owner.get_html(&dash).await;
-    let card = between(&overview, &format!("id=\"flow-{}\"", s.contact_flow), "</section>").unwrap();
-    assert!(card.contains("Open errors</dt><dd class=\"stat\"><a"), "{card}");
+    let card = between(
+        &overview,
+        &format!("id=\"flow-{}\"", s.contact_flow),
+        "</section>",
+    )
+    .unwrap();
+    assert!(
+        card.contains("Open errors</dt><dd class=\"stat\"><a"),
+        "{card}"
+    );
 
     // Retry from the dashboard: the record goes back through the inbox (and fails the same
     // way while the account is still missing).
@@ -50,7 +66,8 @@ async fn a_waiting_contact_shows_on_the_dashboard_and_resolves_itself_when_its_a
 
     // The account syncs; the contact follows and its error resolves itself.
     s.set_flow(&s.account_flow, true).await;
-    s.sf_update("Account", &account, json!({"Name": "Dash Later Corp Ltd"})).await;
+    s.sf_update("Account", &account, json!({"Name": "Dash Later Corp Ltd"}))
+        .await;
     s.written_back("Contact", &contact).await;
     s.eventually("the error is resolved", || async {
         s.open_errors(&contact).await.is_empty()
@@ -58,7 +75,10 @@ async fn a_waiting_contact_shows_on_the_dashboard_and_resolves_itself_when_its_a
     .await;
     let open = s.owner.get_html(&format!("{dash}/errors")).await;
     assert!(!open.contains(&format!("Select the error of {contact}")));
-    let resolved = s.owner.get_html(&format!("{dash}/errors?status=resolved")).await;
+    let resolved = s
+        .owner
+        .get_html(&format!("{dash}/errors?status=resolved"))
+        .await;
     assert!(resolved.contains(&contact));
     assert!(resolved.contains("Ferry (later sync succeeded)"));
 
@@ -86,7 +106,10 @@ async fn a_standalone_contact_is_listed_under_skipped_records_and_on_its_run() {
         !s.outcomes(&contact).await.is_empty()
     })
     .await;
-    let skipped = s.owner.get_html(&format!("{dash}/records?outcome=skipped")).await;
+    let skipped = s
+        .owner
+        .get_html(&format!("{dash}/records?outcome=skipped"))
+        .await;
     assert!(skipped.contains(&contact));
     assert!(skipped.contains("standalone contact"));
     let runs = s.owner.get_html(&format!("{dash}/runs")).await;

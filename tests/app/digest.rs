@@ -41,7 +41,8 @@ impl SmtpSink {
                     let mut current = Received::default();
                     while let Ok(Some(line)) = lines.next_line().await {
                         let upper = line.to_ascii_uppercase();
-                        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO")
+                        {
                             b"250-sink\r\n250 8BITMIME\r\n"
                         } else if upper.starts_with("MAIL FROM:") {
                             current = Received {
@@ -97,12 +98,13 @@ fn decoded(data: &str) -> String {
     let bytes = joined.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -122,23 +124,53 @@ async fn the_digest_reports_each_new_error_signature_once_by_email() {
     let resp = owner
         .post_form(
             &format!("{}/digest", t.dash()),
-            &[("enabled", "on"), ("recipients", "ops@example.com, lead@example.com")],
+            &[
+                ("enabled", "on"),
+                ("recipients", "ops@example.com, lead@example.com"),
+            ],
         )
         .await;
     assert_eq!(resp.status(), 303);
     let page = owner.get_html(&t.dash()).await;
     assert!(page.contains("value=\"ops@example.com, lead@example.com\""));
     let bad = owner
-        .post_form(&format!("{}/digest", t.dash()), &[("enabled", "on"), ("recipients", "")])
+        .post_form(
+            &format!("{}/digest", t.dash()),
+            &[("enabled", "on"), ("recipients", "")],
+        )
         .await;
     assert_eq!(bad.status(), 303, "refused with a message, settings kept");
-    assert!(owner.get_html(&t.dash()).await.contains("value=\"ops@example.com, lead@example.com\""));
+    assert!(
+        owner
+            .get_html(&t.dash())
+            .await
+            .contains("value=\"ops@example.com, lead@example.com\"")
+    );
 
     for i in 0..2 {
         let record = format!("00300000000000{i}AAA");
-        insert_error(&app, &t, NewError { record: &record, ..NewError::default() }).await;
+        insert_error(
+            &app,
+            &t,
+            NewError {
+                record: &record,
+                ..NewError::default()
+            },
+        )
+        .await;
     }
-    insert_error(&app, &t, NewError { record: "003000000000005AAA", kind: "dependency", code: None, message: "account 001000000000005AAA not synced to NetSuite", ..NewError::default() }).await;
+    insert_error(
+        &app,
+        &t,
+        NewError {
+            record: "003000000000005AAA",
+            kind: "dependency",
+            code: None,
+            message: "account 001000000000005AAA not synced to NetSuite",
+            ..NewError::default()
+        },
+    )
+    .await;
 
     let sink = SmtpSink::start().await;
     let mailer = ferry_jobs::Mailer::new(&ferry_jobs::MailSettings {
@@ -147,28 +179,58 @@ async fn the_digest_reports_each_new_error_signature_once_by_email() {
         public_url: Some("https://ferry.example.com".to_owned()),
     })
     .unwrap();
-    let report = ferry_jobs::digests::send_error_digests(&app.db, &mailer).await.unwrap();
+    let report = ferry_jobs::digests::send_error_digests(&app.db, &mailer)
+        .await
+        .unwrap();
     assert_eq!(report.sent, 1);
     let mail = sink.messages();
     assert_eq!(mail.len(), 1);
     assert!(mail[0].from.contains("ferry@example.com"));
     assert_eq!(mail[0].to.len(), 2);
     let body = decoded(&mail[0].data);
-    assert!(body.contains("Subject: Ferry: 2 new kinds of sync error"), "{body}");
+    assert!(
+        body.contains("Subject: Ferry: 2 new kinds of sync error"),
+        "{body}"
+    );
     assert!(body.contains("2 open errors"), "{body}");
     assert!(body.contains("USER_ERROR: Please enter value(s) for: Last Name"));
     assert!(body.contains("account 001000000000005AAA not synced"));
     assert!(body.contains("What to do:"));
-    assert!(body.contains(&format!("https://ferry.example.com{}/errors?signature=", t.dash())));
+    assert!(body.contains(&format!(
+        "https://ferry.example.com{}/errors?signature=",
+        t.dash()
+    )));
 
     // Nothing new: nothing sent.
-    let report = ferry_jobs::digests::send_error_digests(&app.db, &mailer).await.unwrap();
+    let report = ferry_jobs::digests::send_error_digests(&app.db, &mailer)
+        .await
+        .unwrap();
     assert_eq!(report.sent, 0);
     assert_eq!(sink.messages().len(), 1);
     // More of a known cause is not new either; a new cause is.
-    insert_error(&app, &t, NewError { record: "003000000000007AAA", ..NewError::default() }).await;
-    insert_error(&app, &t, NewError { record: "003000000000008AAA", code: Some("INVALID_CONTENT"), message: "Invalid value for field company", ..NewError::default() }).await;
-    ferry_jobs::digests::send_error_digests(&app.db, &mailer).await.unwrap();
+    insert_error(
+        &app,
+        &t,
+        NewError {
+            record: "003000000000007AAA",
+            ..NewError::default()
+        },
+    )
+    .await;
+    insert_error(
+        &app,
+        &t,
+        NewError {
+            record: "003000000000008AAA",
+            code: Some("INVALID_CONTENT"),
+            message: "Invalid value for field company",
+            ..NewError::default()
+        },
+    )
+    .await;
+    ferry_jobs::digests::send_error_digests(&app.db, &mailer)
+        .await
+        .unwrap();
     let mail = sink.messages();
     assert_eq!(mail.len(), 2);
     let body = decoded(&mail[1].data);
@@ -179,10 +241,26 @@ async fn the_digest_reports_each_new_error_signature_once_by_email() {
 
     // Turned off: no more digests.
     owner
-        .post_form(&format!("{}/digest", t.dash()), &[("recipients", "ops@example.com")])
+        .post_form(
+            &format!("{}/digest", t.dash()),
+            &[("recipients", "ops@example.com")],
+        )
         .await;
-    insert_error(&app, &t, NewError { record: "003000000000009AAA", kind: "ambiguous", code: None, message: "ambiguous lookup", ..NewError::default() }).await;
-    ferry_jobs::digests::send_error_digests(&app.db, &mailer).await.unwrap();
+    insert_error(
+        &app,
+        &t,
+        NewError {
+            record: "003000000000009AAA",
+            kind: "ambiguous",
+            code: None,
+            message: "ambiguous lookup",
+            ..NewError::default()
+        },
+    )
+    .await;
+    ferry_jobs::digests::send_error_digests(&app.db, &mailer)
+        .await
+        .unwrap();
     assert_eq!(sink.messages().len(), 2);
 }
 
@@ -192,7 +270,10 @@ async fn a_failed_send_is_shown_and_retried_next_time() {
     let owner = app.owner("Digest Fail").await;
     let t = tenant_of(&app, &owner).await;
     owner
-        .post_form(&format!("{}/digest", t.dash()), &[("enabled", "on"), ("recipients", "ops@example.com")])
+        .post_form(
+            &format!("{}/digest", t.dash()),
+            &[("enabled", "on"), ("recipients", "ops@example.com")],
+        )
         .await;
     insert_error(&app, &t, NewError::default()).await;
     // Nothing listens on this port.
@@ -205,9 +286,16 @@ async fn a_failed_send_is_shown_and_retried_next_time() {
         public_url: None,
     })
     .unwrap();
-    let report = ferry_jobs::digests::send_error_digests(&app.db, &mailer).await.unwrap();
+    let report = ferry_jobs::digests::send_error_digests(&app.db, &mailer)
+        .await
+        .unwrap();
     assert_eq!(report.failed, 1);
-    assert!(owner.get_html(&t.dash()).await.contains("The last digest could not be sent"));
+    assert!(
+        owner
+            .get_html(&t.dash())
+            .await
+            .contains("The last digest could not be sent")
+    );
     let sink = SmtpSink::start().await;
     let mailer = ferry_jobs::Mailer::new(&ferry_jobs::MailSettings {
         url: SecretString::from(format!("smtp://127.0.0.1:{}", sink.port)),
@@ -215,6 +303,12 @@ async fn a_failed_send_is_shown_and_retried_next_time() {
         public_url: None,
     })
     .unwrap();
-    ferry_jobs::digests::send_error_digests(&app.db, &mailer).await.unwrap();
-    assert_eq!(sink.messages().len(), 1, "the same signature, sent once it could be");
+    ferry_jobs::digests::send_error_digests(&app.db, &mailer)
+        .await
+        .unwrap();
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "the same signature, sent once it could be"
+    );
 }

@@ -9,7 +9,9 @@ use ferry_domain::dashboard::errors::{
 use ferry_domain::dashboard::filter::{Cursor, ErrorFilter, ErrorStatus};
 use ferry_domain::entities::membership;
 use ferry_domain::ids::{FlowId, TenantId, UserId};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement,
+};
 
 use crate::dash_fixture::{Tenant, tenant_of};
 use crate::helpers::TestApp;
@@ -89,11 +91,12 @@ async fn error_views_use_indexes_with_a_million_rows() {
         .await
         .unwrap()
         .unwrap();
-    let tenant = ferry_domain::tenancy::access_for_user(&app.db, UserId(owner.user_id), TenantId(small.id))
-        .await
-        .unwrap()
-        .unwrap()
-        .tenant;
+    let tenant =
+        ferry_domain::tenancy::access_for_user(&app.db, UserId(owner.user_id), TenantId(small.id))
+            .await
+            .unwrap()
+            .unwrap()
+            .tenant;
     let support_user = ferry_domain::accounts::create_support_user(
         &app.db,
         ferry_domain::accounts::Email::parse("index-support@example.com").unwrap(),
@@ -142,23 +145,65 @@ async fn error_views_use_indexes_with_a_million_rows() {
     let pg = DbBackend::Postgres;
     let mut checks: Vec<(&str, Statement)> = vec![
         ("tenant list", list_query(&scope, &open, None, 50).build(pg)),
-        ("tenant list, next page", list_query(&scope, &open, cursor, 50).build(pg)),
-        ("tenant list by kind and code", list_query(&scope, &by_kind, None, 50).build(pg)),
-        ("tenant list by flow and date", list_query(&scope, &by_flow_and_date, cursor, 50).build(pg)),
-        ("tenant list by signature", list_query(&scope, &by_signature, None, 50).build(pg)),
-        ("tenant resolved tab", list_query(&scope, &resolved, cursor, 50).build(pg)),
+        (
+            "tenant list, next page",
+            list_query(&scope, &open, cursor, 50).build(pg),
+        ),
+        (
+            "tenant list by kind and code",
+            list_query(&scope, &by_kind, None, 50).build(pg),
+        ),
+        (
+            "tenant list by flow and date",
+            list_query(&scope, &by_flow_and_date, cursor, 50).build(pg),
+        ),
+        (
+            "tenant list by signature",
+            list_query(&scope, &by_signature, None, 50).build(pg),
+        ),
+        (
+            "tenant resolved tab",
+            list_query(&scope, &resolved, cursor, 50).build(pg),
+        ),
         ("tenant count", pg.build(&count_query(&scope, &open))),
-        ("tenant count by kind", pg.build(&count_query(&scope, &by_kind))),
-        ("tenant resolved count", pg.build(&count_query(&scope, &resolved))),
+        (
+            "tenant count by kind",
+            pg.build(&count_query(&scope, &by_kind)),
+        ),
+        (
+            "tenant resolved count",
+            pg.build(&count_query(&scope, &resolved)),
+        ),
         ("tenant groups", pg.build(&groups_query(&scope, &open, 50))),
-        ("tenant breakdown", pg.build(&breakdown_query(&scope, ErrorStatus::Open))),
-        ("support list", list_query(&support, &open, None, 50).build(pg)),
-        ("support list, next page", list_query(&support, &open, cursor, 50).build(pg)),
-        ("support list of one tenant", list_query(&support, &one_tenant, cursor, 50).build(pg)),
-        ("support list by signature", list_query(&support, &by_signature, None, 50).build(pg)),
+        (
+            "tenant breakdown",
+            pg.build(&breakdown_query(&scope, ErrorStatus::Open)),
+        ),
+        (
+            "support list",
+            list_query(&support, &open, None, 50).build(pg),
+        ),
+        (
+            "support list, next page",
+            list_query(&support, &open, cursor, 50).build(pg),
+        ),
+        (
+            "support list of one tenant",
+            list_query(&support, &one_tenant, cursor, 50).build(pg),
+        ),
+        (
+            "support list by signature",
+            list_query(&support, &by_signature, None, 50).build(pg),
+        ),
         ("support count", pg.build(&count_query(&support, &open))),
-        ("support top signatures", pg.build(&groups_query(&support, &open, 10))),
-        ("support breakdown", pg.build(&breakdown_query(&support, ErrorStatus::Open))),
+        (
+            "support top signatures",
+            pg.build(&groups_query(&support, &open, 10)),
+        ),
+        (
+            "support breakdown",
+            pg.build(&breakdown_query(&support, ErrorStatus::Open)),
+        ),
     ];
     let mut failures = Vec::new();
     for (what, stmt) in checks.drain(..) {
@@ -170,5 +215,9 @@ async fn error_views_use_indexes_with_a_million_rows() {
             failures.push(format!("{what}:\n{plan}"));
         }
     }
-    assert!(failures.is_empty(), "sequential scans:\n{}", failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "sequential scans:\n{}",
+        failures.join("\n\n")
+    );
 }

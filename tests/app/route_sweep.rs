@@ -69,16 +69,16 @@ fn fill(path: &str, ids: &HashMap<&'static str, String>) -> String {
 fn has_tenant_ids(route: &RouteSpec) -> bool {
     route.access != Access::Support
         && [
-        "{integration_id}",
-        "{membership_id}",
-        "{invitation_id}",
-        "{token_id}",
-        "{flow_id}",
-        "{error_id}",
-        "{run_id}",
-    ]
-    .iter()
-    .any(|p| route.path.contains(p))
+            "{integration_id}",
+            "{membership_id}",
+            "{invitation_id}",
+            "{token_id}",
+            "{flow_id}",
+            "{error_id}",
+            "{run_id}",
+        ]
+        .iter()
+        .any(|p| route.path.contains(p))
 }
 
 async fn call(c: &TestClient, route: &RouteSpec, path: &str) -> reqwest::Response {

@@ -9,8 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
-    Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -140,7 +139,9 @@ pub async fn save_digest(
     integration_flows(db, &access.tenant, integration).await?;
     let tx = db.begin().await?;
     let existing = row_of(&tx, &access.tenant, integration).await?;
-    let before = existing.clone().map(|r| json!({"enabled": r.enabled, "recipients": r.recipients}));
+    let before = existing
+        .clone()
+        .map(|r| json!({"enabled": r.enabled, "recipients": r.recipients}));
     let recipients = input
         .recipients
         .iter()
@@ -219,7 +220,11 @@ impl PendingDigest {
                 count = group.count,
                 s = if group.count == 1 { "" } else { "s" },
                 kind = e.kind,
-                code = e.code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(),
+                code = e
+                    .code
+                    .as_deref()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default(),
                 message = e.message,
             ));
             if let Some(hint) = e.hint {
@@ -308,13 +313,16 @@ pub async fn record_sent(
 ) -> DomainResult<()> {
     let tx = db.begin().await?;
     let now = Utc::now();
-    let update = error_digest::Entity::update_many()
-        .filter(error_digest::Column::Id.eq(digest.digest_id));
+    let update =
+        error_digest::Entity::update_many().filter(error_digest::Column::Id.eq(digest.digest_id));
     match result {
         Ok(()) => {
             update
                 .col_expr(error_digest::Column::LastSentAt, Some(now).into())
-                .col_expr(error_digest::Column::LastError, Option::<String>::None.into())
+                .col_expr(
+                    error_digest::Column::LastError,
+                    Option::<String>::None.into(),
+                )
                 .exec(&tx)
                 .await?;
             let rows = digest

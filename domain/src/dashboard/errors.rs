@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -191,7 +191,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -202,9 +202,7 @@ pub fn thousands(n: u64) -> String {
 /// The condition of `filter` within `scope` (status included).
 pub fn condition(scope: &ErrorScope, filter: &ErrorFilter) -> Condition {
     use sync_error::Column as C;
-    let mut c = scope
-        .condition()
-        .add(C::Status.eq(filter.status.as_str()));
+    let mut c = scope.condition().add(C::Status.eq(filter.status.as_str()));
     if scope.tenant.is_none()
         && let Some(t) = filter.tenant
     {

@@ -91,7 +91,11 @@ mod tests {
 
     #[test]
     fn common_codes_and_every_kind_have_a_hint() {
-        assert!(hint("validation", Some("USER_ERROR")).unwrap().contains("required"));
+        assert!(
+            hint("validation", Some("USER_ERROR"))
+                .unwrap()
+                .contains("required")
+        );
         assert!(hint("dependency", None).unwrap().contains("parent"));
         for kind in crate::dashboard::filter::KINDS {
             assert!(hint(kind, None).is_some(), "{kind}");

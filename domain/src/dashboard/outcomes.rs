@@ -86,7 +86,10 @@ pub fn decision_summary(detail: &Value) -> Option<String> {
         ),
         "fail" => format!(
             "stopped: {}",
-            detail.get("kind").and_then(Value::as_str).unwrap_or("failure")
+            detail
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("failure")
         ),
         "needs_lookup" => "waiting for the lookup".to_owned(),
         "create" => format!(
@@ -144,7 +147,10 @@ impl TryFrom<&OutcomeFilterParams> for OutcomeFilter {
             s => {
                 let found = OUTCOMES.iter().find(|o| **o == s).copied();
                 if found.is_none() {
-                    errors.push("outcome", format!("Choose one of: {}.", OUTCOMES.join(", ")));
+                    errors.push(
+                        "outcome",
+                        format!("Choose one of: {}.", OUTCOMES.join(", ")),
+                    );
                 }
                 found
             }

@@ -148,13 +148,17 @@ fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(Duration::hours(1)).unwrap_or(at)
 }
 
-/// Synced and failed per hour of `flows` since `since`, from the runs' counts.
+/// (synced, failed) per hour.
+pub type HourCounts = HashMap<DateTime<Utc>, (i64, i64)>;
+
+/// Synced and failed per hour of `flows` since `since`, from the runs' counts, by flow
+/// (`None` when `flows` is `None`: every flow together).
 pub async fn hourly(
     db: &impl ConnectionTrait,
     tenant: Option<Uuid>,
     flows: Option<&[Uuid]>,
     since: DateTime<Utc>,
-) -> DomainResult<HashMap<Option<Uuid>, HashMap<DateTime<Utc>, (i64, i64)>>> {
+) -> DomainResult<HashMap<Option<Uuid>, HourCounts>> {
     let backend = db.get_database_backend();
     let hour = match backend {
         DatabaseBackend::Postgres => {
@@ -178,12 +182,14 @@ pub async fn hourly(
         }
         let list = sql::placeholders(values.len() + 1, flows.len());
         values.extend(flows.iter().map(|f| Value::from(*f)));
-        sql_text.push_str(&format!(" AND flow_id IN ({list}) GROUP BY flow_id, {hour}"));
+        sql_text.push_str(&format!(
+            " AND flow_id IN ({list}) GROUP BY flow_id, {hour}"
+        ));
     } else {
         sql_text.push_str(&format!(" GROUP BY {hour}"));
     }
     let rows = sql::query(db, &sql_text, values).await?;
-    let mut out: HashMap<Option<Uuid>, HashMap<DateTime<Utc>, (i64, i64)>> = HashMap::new();
+    let mut out: HashMap<Option<Uuid>, HourCounts> = HashMap::new();
     for r in rows {
         let flow: Option<Uuid> = if flows.is_some() {
             Some(r.try_get("", "flow_id")?)
@@ -213,11 +219,7 @@ fn sum(r: &sea_orm::QueryResult, col: &str) -> i64 {
 }
 
 /// `hours` buckets ending with the current hour, filled from `counts`.
-pub fn buckets(
-    counts: Option<&HashMap<DateTime<Utc>, (i64, i64)>>,
-    now: DateTime<Utc>,
-    hours: i64,
-) -> Vec<HourBucket> {
+pub fn buckets(counts: Option<&HourCounts>, now: DateTime<Utc>, hours: i64) -> Vec<HourBucket> {
     let last = hour_of(now);
     (0..hours)
         .rev()
@@ -326,7 +328,10 @@ mod tests {
     fn buckets_cover_the_week_up_to_this_hour_and_keep_counts() {
         let now = Utc.with_ymd_and_hms(2026, 11, 26, 18, 30, 0).unwrap();
         let mut counts = HashMap::new();
-        counts.insert(Utc.with_ymd_and_hms(2026, 11, 26, 17, 0, 0).unwrap(), (5, 2));
+        counts.insert(
+            Utc.with_ymd_and_hms(2026, 11, 26, 17, 0, 0).unwrap(),
+            (5, 2),
+        );
         let b = buckets(Some(&counts), now, CHART_HOURS);
         assert_eq!(b.len(), 168);
         assert_eq!(

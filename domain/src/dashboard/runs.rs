@@ -147,7 +147,11 @@ pub async fn list_runs(
 }
 
 /// One run of `tenant` (of any of its flows).
-pub async fn get_run(db: &impl ConnectionTrait, tenant: &Tenant, id: Uuid) -> DomainResult<RunView> {
+pub async fn get_run(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    id: Uuid,
+) -> DomainResult<RunView> {
     flow_run::Entity::find_by_id(id)
         .filter(flow_run::Column::TenantId.eq(tenant.id().0))
         .one(db)
@@ -170,11 +174,9 @@ pub async fn run_outcomes(
         .add(C::RunId.eq(run_id))
         .add(C::TenantId.eq(tenant.id().0));
     if let Some(cur) = cursor {
-        c = c.add(C::At.gte(cur.at)).add(
-            Condition::any()
-                .add(C::At.gt(cur.at))
-                .add(C::Id.gt(cur.id)),
-        );
+        c = c
+            .add(C::At.gte(cur.at))
+            .add(Condition::any().add(C::At.gt(cur.at)).add(C::Id.gt(cur.id)));
     }
     let mut rows = sync_outcome::Entity::find()
         .filter(c)

@@ -98,7 +98,11 @@ async fn timeline(
         });
     }
     for e in errors {
-        let code = e.code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
+        let code = e
+            .code
+            .as_deref()
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default();
         items.push(TimelineItem {
             at: e.first_seen_at,
             flow_id: e.flow_id,

@@ -121,7 +121,10 @@ pub async fn flow_labels(
             .map(|f| {
                 (
                     f.id,
-                    (tenants.get(&f.tenant_id).cloned().unwrap_or_default(), f.name),
+                    (
+                        tenants.get(&f.tenant_id).cloned().unwrap_or_default(),
+                        f.name,
+                    ),
                 )
             })
             .collect(),

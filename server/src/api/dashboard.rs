@@ -92,7 +92,9 @@ async fn summary(
     id: web::Path<IntegrationId>,
 ) -> Result<web::Json<Data<IntegrationSummary>>, ApiError> {
     let i = integration(&state, &access, *id).await?;
-    Ok(data(overview::summary(&state.db, &access.tenant, &i).await?))
+    Ok(data(
+        overview::summary(&state.db, &access.tenant, &i).await?,
+    ))
 }
 
 async fn list_errors(
@@ -280,8 +282,8 @@ async fn get_run(
     query: web::Query<AfterQuery>,
 ) -> Result<web::Json<Data<RunWithRecords>>, ApiError> {
     let run = runs::get_run(&state.db, &access.tenant, *id).await?;
-    let page = runs::run_outcomes(&state.db, &access.tenant, *id, cursor_of(&query.after), 500)
-        .await?;
+    let page =
+        runs::run_outcomes(&state.db, &access.tenant, *id, cursor_of(&query.after), 500).await?;
     Ok(data(RunWithRecords {
         run,
         next: page.next.map(|c| c.encode()),

@@ -71,10 +71,7 @@ impl Chart {
         let synced_base = TOP_LABEL + SYNCED_H;
         let failed_top = synced_base + AXIS_H;
         let label = |h: &HourBucket, what: &str, v: i64| {
-            format!(
-                "{} UTC: {v} {what}",
-                h.start.format("%a %d %b %H:00")
-            )
+            format!("{} UTC: {v} {what}", h.start.format("%a %d %b %H:00"))
         };
         let mut synced = Vec::new();
         let mut failed = Vec::new();
@@ -178,7 +175,13 @@ mod tests {
         let hours: Vec<HourBucket> = (0..48)
             .map(|i| HourBucket {
                 start: start + Duration::hours(i),
-                synced: if i == 3 { 10 } else if i == 4 { 5 } else { 0 },
+                synced: if i == 3 {
+                    10
+                } else if i == 4 {
+                    5
+                } else {
+                    0
+                },
                 failed: if i == 30 { 2 } else { 0 },
             })
             .collect();

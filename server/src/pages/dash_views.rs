@@ -250,7 +250,10 @@ pub struct Opt {
 }
 
 /// Options with "any" first; `current` is selected.
-pub(crate) fn options(values: impl IntoIterator<Item = (String, String)>, current: &str) -> Vec<Opt> {
+pub(crate) fn options(
+    values: impl IntoIterator<Item = (String, String)>,
+    current: &str,
+) -> Vec<Opt> {
     let mut out = vec![Opt {
         value: String::new(),
         label: "any".to_owned(),
@@ -267,9 +270,7 @@ pub(crate) fn options(values: impl IntoIterator<Item = (String, String)>, curren
 /// Options of a list of plain words.
 pub(crate) fn word_options(words: &[&str], current: &str) -> Vec<Opt> {
     options(
-        words
-            .iter()
-            .map(|w| ((*w).to_owned(), w.replace('_', " "))),
+        words.iter().map(|w| ((*w).to_owned(), w.replace('_', " "))),
         current,
     )
 }

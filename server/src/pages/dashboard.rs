@@ -11,9 +11,7 @@ use uuid::Uuid;
 
 use ferry_domain::DomainError;
 use ferry_domain::dashboard::digest::{self, DigestInput, DigestParams, DigestSettings};
-use ferry_domain::dashboard::errors::{
-    self, Acting, Count, MAX_SELECTION, SignatureGroup, Target,
-};
+use ferry_domain::dashboard::errors::{self, Acting, Count, MAX_SELECTION, SignatureGroup, Target};
 use ferry_domain::dashboard::filter::{
     ErrorFilter, ErrorFilterParams, ErrorStatus, cursor_of, parse_record_id,
 };
@@ -280,7 +278,8 @@ async fn errors_page(
         status: s,
         ..filter.clone()
     };
-    let open_count = errors::count_errors(&state.db, &scope, &with_status(ErrorStatus::Open)).await?;
+    let open_count =
+        errors::count_errors(&state.db, &scope, &with_status(ErrorStatus::Open)).await?;
     let resolved_count =
         errors::count_errors(&state.db, &scope, &with_status(ErrorStatus::Resolved)).await?;
     let matching = match filter.status {
@@ -424,8 +423,8 @@ async fn resolve_error(
     let i = load(&state, &t, id).await?;
     let scope = i.scope(&t.access.tenant);
     errors::get_error(&state.db, &scope, error_id).await?;
-    let n = errors::resolve_errors(&state.db, &t.access, &scope, Target::Ids(vec![error_id]))
-        .await?;
+    let n =
+        errors::resolve_errors(&state.db, &t.access, &scope, Target::Ids(vec![error_id])).await?;
     let flash = if n == 0 {
         Flash::success("That error was already resolved.")
     } else {
@@ -511,7 +510,14 @@ async fn bulk_errors(
     let back = format!("{}/errors{}", base_of(id), query_string(&pairs));
     let target = match parse_target(&form.scope, &form.ids, &filter) {
         Ok(t) => t,
-        Err(e) => return Ok(redirect_with_flash(&req, &state, &back, Flash::error(e.to_string()))),
+        Err(e) => {
+            return Ok(redirect_with_flash(
+                &req,
+                &state,
+                &back,
+                Flash::error(e.to_string()),
+            ));
+        }
     };
     let scope = i.scope(&t.access.tenant);
     let result = match form.action.as_str() {

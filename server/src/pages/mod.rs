@@ -4,9 +4,9 @@
 pub mod api_tokens;
 pub mod auth;
 mod chart;
+pub mod connections;
 mod dash_views;
 pub mod dashboard;
-pub mod connections;
 pub mod flows;
 pub mod home;
 pub mod integrations;

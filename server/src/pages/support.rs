@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use ferry_domain::DomainError;
 use ferry_domain::dashboard::errors::{self, Acting, Breakdown, Count, ErrorScope, MAX_SELECTION};
-use ferry_domain::dashboard::filter::{ErrorFilter, ErrorFilterParams, ErrorStatus, cursor_of, parse_record_id};
+use ferry_domain::dashboard::filter::{
+    ErrorFilter, ErrorFilterParams, ErrorStatus, cursor_of, parse_record_id,
+};
 use ferry_domain::dashboard::timeline;
 use ferry_domain::ids::TenantId;
 use ferry_domain::support::{self, FlowLabels, TenantOverviewRow};
@@ -164,7 +166,8 @@ async fn support_errors(
         status: st,
         ..filter.clone()
     };
-    let open_count = errors::count_errors(&state.db, &scope, &with_status(ErrorStatus::Open)).await?;
+    let open_count =
+        errors::count_errors(&state.db, &scope, &with_status(ErrorStatus::Open)).await?;
     let resolved_count =
         errors::count_errors(&state.db, &scope, &with_status(ErrorStatus::Resolved)).await?;
     let matching = match filter.status {
@@ -180,7 +183,11 @@ async fn support_errors(
     };
     let pairs = filter.to_pairs();
     let (rows, group_rows, next) = if grouped {
-        (Vec::new(), groups(&state, &s, &scope, &filter, 50).await?, None)
+        (
+            Vec::new(),
+            groups(&state, &s, &scope, &filter, 50).await?,
+            None,
+        )
     } else {
         let page = errors::list_errors(
             &state.db,
@@ -193,9 +200,16 @@ async fn support_errors(
         let labels =
             support::flow_labels(&state.db, &s.support, page.rows.iter().map(|e| e.flow_id))
                 .await?;
-        let next = next_url("/support/errors", pairs.clone(), page.next.map(|c| c.encode()));
+        let next = next_url(
+            "/support/errors",
+            pairs.clone(),
+            page.next.map(|c| c.encode()),
+        );
         (
-            page.rows.into_iter().map(|e| error_row(&labels, e)).collect(),
+            page.rows
+                .into_iter()
+                .map(|e| error_row(&labels, e))
+                .collect(),
             Vec::new(),
             next,
         )
@@ -318,7 +332,14 @@ async fn support_bulk_retry(
     let back = format!("/support/errors{}", query_string(&back_pairs));
     let target = match crate::pages::dashboard::parse_target(&scope_kind, &ids, &filter) {
         Ok(t) => t,
-        Err(e) => return Ok(redirect_with_flash(&req, &state, &back, Flash::error(e.to_string()))),
+        Err(e) => {
+            return Ok(redirect_with_flash(
+                &req,
+                &state,
+                &back,
+                Flash::error(e.to_string()),
+            ));
+        }
     };
     let flash = match errors::retry_errors(
         &state.db,
@@ -367,7 +388,9 @@ async fn support_record(
         ])
     );
     Ok(SupportRecordPage {
-        layout: s.session.layout(format!("Support · {record_id}"), Nav::Support),
+        layout: s
+            .session
+            .layout(format!("Support · {record_id}"), Nav::Support),
         tenant_id: tenant.to_string(),
         tenant_name,
         items: items

@@ -80,7 +80,10 @@ async fn record_by_id(id: web::Path<String>) -> HttpResponse {
     let path = match id.get(..3) {
         Some("001") => "accounts",
         Some("003") => "contacts",
-        _ => return HttpResponse::NotFound().body("<h1>Not found</h1><p><a href=\"/accounts\">Back to Accounts</a></p>"),
+        _ => {
+            return HttpResponse::NotFound()
+                .body("<h1>Not found</h1><p><a href=\"/accounts\">Back to Accounts</a></p>");
+        }
     };
     see_other(&format!("/{path}/{id}"))
 }
