@@ -50,6 +50,20 @@ pub async fn sync_runtime(
     Ok((ctx, queues))
 }
 
+/// The mailer for the error digests, when SMTP is configured.
+pub fn mailer(settings: &Settings) -> anyhow::Result<Option<ferry_jobs::Mailer>> {
+    let (Some(url), Some(from)) = (&settings.smtp_url, &settings.smtp_from) else {
+        return Ok(None);
+    };
+    let mailer = ferry_jobs::Mailer::new(&ferry_jobs::MailSettings {
+        url: url.clone(),
+        from: from.clone(),
+        public_url: settings.public_url.clone(),
+    })
+    .context("invalid e-mail settings")?;
+    Ok(Some(mailer))
+}
+
 /// Applies pending migrations; a no-op when there are none.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
@@ -136,6 +150,7 @@ impl Application {
                 session_ttl: chrono::Duration::hours(settings.session_ttl_hours),
                 force_secure_cookies: settings.secure_cookies,
                 public_url: settings.public_url.clone(),
+                mail_configured: settings.mail_configured(),
             },
         };
         let server = HttpServer::new(move || {

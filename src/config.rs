@@ -45,6 +45,13 @@ pub struct Settings {
     /// Base64 of ≥ 32 bytes; signs sessions. Unset: generated into `data_dir`.
     #[serde(default)]
     pub session_key: Option<SecretString>,
+    /// Where e-mail goes out: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465`. Unset: no e-mail (the error digest says so).
+    #[serde(default)]
+    pub smtp_url: Option<SecretString>,
+    /// The sender of Ferry's e-mail, e.g. `Ferry <ferry@example.com>`.
+    #[serde(default)]
+    pub smtp_from: Option<String>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -86,6 +93,15 @@ impl Settings {
                 self.data_dir.join("ferry.sqlite").display()
             )
         })
+    }
+
+    /// Whether e-mail can be sent: both the SMTP URL and the sender are set.
+    pub fn mail_configured(&self) -> bool {
+        self.smtp_url.is_some()
+            && self
+                .smtp_from
+                .as_deref()
+                .is_some_and(|f| !f.trim().is_empty())
     }
 
     pub fn is_embedded_database(&self) -> bool {

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
 pub mod connections;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod entities;

@@ -2,10 +2,12 @@
 //! secrets) so tests can run it without a queue; the apalis wiring in [`workers`] only
 //! schedules, and [`queues`] is where wake-ups are pushed.
 
+pub mod digests;
 pub mod housekeeping;
 pub mod queues;
 pub mod sync_jobs;
 pub mod workers;
 
+pub use digests::{MailSettings, Mailer};
 pub use queues::JobQueues;
 pub use workers::run_workers;

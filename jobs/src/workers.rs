@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 
 use ferry_domain::sync::SyncContext;
 
+use crate::digests::{Mailer, send_error_digests};
 use crate::housekeeping::run_housekeeping;
 use crate::queues::JobQueues;
 use crate::sync_jobs::{self, RunBackfill, SyncFlow};
@@ -22,6 +23,8 @@ const HOUSEKEEPING_SCHEDULE: &str = "0 17 * * * *";
 const SWEEP_SCHEDULE: &str = "*/5 * * * * *";
 /// Every minute: scheduled flows whose interval has passed.
 const POLL_SCHEDULE: &str = "0 * * * * *";
+/// Every 5 minutes: e-mail digests of new error signatures.
+const DIGEST_SCHEDULE: &str = "0 */5 * * * *";
 /// Flow drains at once per process. Each is a batch of up to 200 records.
 const SYNC_CONCURRENCY: usize = 4;
 /// SQLite has no LISTEN/NOTIFY; a short poll keeps real-time real.
@@ -43,6 +46,15 @@ async fn sweep_tick(_tick: Tick, ctx: Data<SyncContext>) -> Result<(), BoxDynErr
 
 async fn poll_tick(_tick: Tick, ctx: Data<SyncContext>) -> Result<(), BoxDynError> {
     sync_jobs::poll(&ctx).await?;
+    Ok(())
+}
+
+async fn digest_tick(
+    _tick: Tick,
+    mailer: Data<Mailer>,
+    ctx: Data<SyncContext>,
+) -> Result<(), BoxDynError> {
+    send_error_digests(&ctx.db, &mailer).await?;
     Ok(())
 }
 
@@ -85,10 +97,12 @@ macro_rules! queue_workers {
     }};
 }
 
-/// Runs every worker until `shutdown` completes.
+/// Runs every worker until `shutdown` completes. Without a mailer (no SMTP configured) no
+/// e-mail digests are sent.
 pub async fn run_workers(
     ctx: SyncContext,
     queues: JobQueues,
+    mailer: Option<Mailer>,
     shutdown: impl Future<Output = std::io::Result<()>> + Send + 'static,
 ) -> anyhow::Result<()> {
     let cron = |s: &str| Schedule::from_str(s);
@@ -126,6 +140,19 @@ pub async fn run_workers(
                     .build(poll_tick)
             }
         });
+    if let Some(mailer) = mailer {
+        let digest = cron(DIGEST_SCHEDULE)?;
+        monitor = monitor.register({
+            let ctx = ctx.clone();
+            move |_| {
+                WorkerBuilder::new("ferry-digest")
+                    .backend(CronScheduler::new(digest.clone()))
+                    .data(ctx.clone())
+                    .data(mailer.clone())
+                    .build(digest_tick)
+            }
+        });
+    }
     monitor = match queues {
         JobQueues::Postgres { sync, backfill } => {
             queue_workers!(monitor, ctx, sync, backfill, POSTGRES_POLL)

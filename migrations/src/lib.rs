@@ -9,6 +9,7 @@ mod m20261126_000002_integrations;
 mod m20261126_000003_audit_log;
 mod m20261126_000004_netsuite_leases;
 mod m20261126_000005_sync;
+mod m20261126_000006_dashboards;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_audit_log::Migration),
             Box::new(m20261126_000004_netsuite_leases::Migration),
             Box::new(m20261126_000005_sync::Migration),
+            Box::new(m20261126_000006_dashboards::Migration),
         ]
     }
 }

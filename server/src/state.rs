@@ -19,6 +19,8 @@ pub struct WebSettings {
     /// Public base URL (e.g. `https://ferry.example.com`), used for links shown
     /// to people such as invitation links. `None`: derived from the request.
     pub public_url: Option<String>,
+    /// Whether e-mail (SMTP) is configured: the digest setting says so when it is not.
+    pub mail_configured: bool,
 }
 
 impl Default for WebSettings {
@@ -27,6 +29,7 @@ impl Default for WebSettings {
             session_ttl: chrono::Duration::hours(12),
             force_secure_cookies: false,
             public_url: None,
+            mail_configured: false,
         }
     }
 }

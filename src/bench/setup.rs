@@ -105,6 +105,8 @@ impl Bench {
             log_format: LogFormat::Text,
             master_key: None,
             session_key: None,
+            smtp_url: None,
+            smtp_from: None,
         };
         let app =
             Application::build_with_sandbox(&settings, &keys, sync.clone(), Some(link.clone()))?;
@@ -145,6 +147,7 @@ impl Bench {
             let handle = tokio::spawn(ferry_jobs::run_workers(
                 sync.clone(),
                 queues,
+                None,
                 std::future::pending(),
             ));
             (Some(handle), Vec::new())

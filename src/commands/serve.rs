@@ -121,7 +121,11 @@ pub async fn run(mut settings: Settings, options: ServeOptions) -> anyhow::Resul
         println!();
         super::sandbox::print_summary(sandbox, Some(SEED));
     }
-    let workers = tokio::spawn(ferry_jobs::run_workers(sync, queues, async {
+    let mailer = crate::app::mailer(&settings)?;
+    if mailer.is_none() {
+        println!("E-mail is not configured (smtp_url, smtp_from): error digests are off.");
+    }
+    let workers = tokio::spawn(ferry_jobs::run_workers(sync, queues, mailer, async {
         tokio::signal::ctrl_c().await
     }));
     app.run_until_stopped().await?;

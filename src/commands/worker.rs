@@ -1,6 +1,6 @@
 //! `ferry worker`: background workers only.
 
-use crate::app::{open_database, sync_runtime};
+use crate::app::{mailer, open_database, sync_runtime};
 use crate::config::Settings;
 use crate::keys::Keys;
 
@@ -14,5 +14,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let db = open_database(&settings).await?;
     let (sync, queues) = sync_runtime(&keys, &db).await?;
     println!("Ferry worker started.");
-    ferry_jobs::run_workers(sync, queues, async { tokio::signal::ctrl_c().await }).await
+    let mailer = mailer(&settings)?;
+    ferry_jobs::run_workers(sync, queues, mailer, async {
+        tokio::signal::ctrl_c().await
+    })
+    .await
 }

@@ -25,6 +25,7 @@ pub struct TestApp {
     /// A fresh in-process sandbox per test, offered by "Use the sandbox".
     pub sandbox: ferry_sandbox::Sandbox,
     /// The app's sync runtime, for driving jobs (polls, sweeps) directly.
+    #[allow(dead_code)]
     pub sync: ferry_domain::sync::SyncContext,
     store: TestDb,
     handle: actix_web::dev::ServerHandle,
@@ -75,6 +76,8 @@ impl TestApp {
             log_format: LogFormat::Text,
             master_key: None,
             session_key: None,
+            smtp_url: None,
+            smtp_from: None,
         };
         let keys = Keys {
             master: SecretSlice::from(random_bytes()),
@@ -89,6 +92,7 @@ impl TestApp {
         let workers = tokio::spawn(ferry_jobs::run_workers(
             sync.clone(),
             queues,
+            None,
             std::future::pending(),
         ));
         let app = Application::build_with_sandbox(

@@ -4,6 +4,7 @@
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod dash_fixture;
 mod helpers;
 mod sync_fixture;
 
@@ -11,6 +12,10 @@ mod api_tokens;
 mod auth;
 mod connections;
 mod csrf;
+mod dashboard;
+mod dashboard_sync;
+mod digest;
+mod error_indexes;
 mod flow_settings;
 mod flows;
 mod health;
@@ -18,5 +23,6 @@ mod housekeeping;
 mod invitations;
 mod roles;
 mod route_sweep;
+mod support_dashboard;
 mod sync_rules;
 mod workspaces;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use ferry_domain::tenancy::Role;
 use ferry_server::{Access, Method, RouteSpec, all_routes};
 
+use crate::dash_fixture::{NewError, insert_error, insert_run, tenant_of};
 use crate::helpers::{TestApp, TestClient, between, location, unique_email};
 use crate::roles::{join_as, membership_of};
 
@@ -19,7 +20,14 @@ async fn tenant_ids(app: &TestApp, owner: &TestClient) -> HashMap<&'static str, 
     let tokens = owner.get_html("/settings/api-tokens").await;
     let integration = owner.first_integration_id().await;
     let flow = owner.flow_ids(&integration).await.remove(0);
+    // An error and a run of this tenant, for the dashboard's routes.
+    let seeded = tenant_of(app, owner).await;
+    let error = insert_error(app, &seeded, NewError::default()).await;
+    let run = insert_run(app, &seeded, 1, chrono::Utc::now(), 1, 0).await;
     HashMap::from([
+        ("error_id", error.to_string()),
+        ("run_id", run.to_string()),
+        ("tenant_id", seeded.id.to_string()),
         ("integration_id", integration),
         ("flow_id", flow),
         ("record_id", "003000000000001AAA".to_owned()),
@@ -48,16 +56,21 @@ fn fill(path: &str, ids: &HashMap<&'static str, String>) -> String {
     out
 }
 
+/// Routes whose ids belong to a tenant. Support routes are left out: support staff may see
+/// every tenant, and tenant users are refused them whatever the ids (403).
 fn has_tenant_ids(route: &RouteSpec) -> bool {
-    [
-        "{integration_id}",
-        "{membership_id}",
-        "{invitation_id}",
-        "{token_id}",
-        "{flow_id}",
-    ]
-    .iter()
-    .any(|p| route.path.contains(p))
+    route.access != Access::Support
+        && [
+            "{integration_id}",
+            "{membership_id}",
+            "{invitation_id}",
+            "{token_id}",
+            "{flow_id}",
+            "{error_id}",
+            "{run_id}",
+        ]
+        .iter()
+        .any(|p| route.path.contains(p))
 }
 
 async fn call(c: &TestClient, route: &RouteSpec, path: &str) -> reqwest::Response {

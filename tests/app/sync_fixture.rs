@@ -332,6 +332,7 @@ impl Synced {
     }
 
     /// Replaces a flow's stored settings (the settings UI is tested on its own).
+    #[allow(dead_code)]
     pub async fn set_settings(&self, flow: &str, settings: Value) {
         let backend = self.app.db.get_database_backend();
         let sql = match backend {

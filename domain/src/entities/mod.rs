@@ -4,6 +4,8 @@ pub mod api_token;
 pub mod audit_entry;
 pub mod backfill;
 pub mod connection;
+pub mod error_digest;
+pub mod error_digest_signature;
 pub mod flow;
 pub mod flow_run;
 pub mod integration;

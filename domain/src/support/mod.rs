@@ -58,3 +58,89 @@ pub async fn tenant_overview(
         })
         .collect())
 }
+
+/// A tenant's name, for support's drill-down pages.
+pub async fn tenant_name(
+    db: &impl ConnectionTrait,
+    _support: &SupportAccess,
+    id: TenantId,
+) -> DomainResult<String> {
+    tenant::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .map(|t| t.name)
+        .ok_or(crate::error::DomainError::NotFound)
+}
+
+/// Synced and failed per hour over the last week, every tenant together.
+pub async fn trend(
+    db: &impl ConnectionTrait,
+    _support: &SupportAccess,
+) -> DomainResult<Vec<crate::dashboard::overview::HourBucket>> {
+    use crate::dashboard::overview::{CHART_HOURS, buckets, hourly};
+    let now = Utc::now();
+    let since = now - chrono::Duration::hours(CHART_HOURS);
+    let counts = hourly(db, None, None, since).await?;
+    Ok(buckets(counts.get(&None), now, CHART_HOURS))
+}
+
+/// Names of flows and their tenants, for support's lists.
+#[derive(Clone, Debug, Default)]
+pub struct FlowLabels(HashMap<Uuid, (String, String)>);
+
+impl FlowLabels {
+    /// (tenant name, flow name).
+    pub fn get(&self, flow: &Uuid) -> (String, String) {
+        self.0.get(flow).cloned().unwrap_or_default()
+    }
+}
+
+pub async fn flow_labels(
+    db: &impl ConnectionTrait,
+    _support: &SupportAccess,
+    flows: impl IntoIterator<Item = Uuid>,
+) -> DomainResult<FlowLabels> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let ids: Vec<Uuid> = flows.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(FlowLabels::default());
+    }
+    let rows = flow::Entity::find()
+        .filter(flow::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let tenants: HashMap<Uuid, String> = tenant::Entity::find()
+        .filter(tenant::Column::Id.is_in(rows.iter().map(|f| f.tenant_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    Ok(FlowLabels(
+        rows.into_iter()
+            .map(|f| {
+                (
+                    f.id,
+                    (
+                        tenants.get(&f.tenant_id).cloned().unwrap_or_default(),
+                        f.name,
+                    ),
+                )
+            })
+            .collect(),
+    ))
+}
+
+/// Every tenant's name and id, for the support filters.
+pub async fn tenant_choices(
+    db: &impl ConnectionTrait,
+    _support: &SupportAccess,
+) -> DomainResult<Vec<(TenantId, String)>> {
+    Ok(tenant::Entity::find()
+        .order_by_asc(tenant::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (TenantId(t.id), t.name))
+        .collect())
+}

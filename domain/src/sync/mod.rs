@@ -17,7 +17,7 @@ pub mod reads;
 pub mod records;
 pub mod retry;
 pub mod signature;
-mod sql;
+pub(crate) mod sql;
 
 use std::future::Future;
 use std::pin::Pin;

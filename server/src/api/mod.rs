@@ -2,6 +2,7 @@
 
 mod auth;
 pub mod connections;
+pub mod dashboard;
 pub mod flow_settings;
 pub mod flows;
 pub mod integrations;

@@ -4,6 +4,7 @@ use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;
 
+use ferry_domain::dashboard::overview;
 use ferry_domain::integrations;
 
 use crate::error::PageError;
@@ -26,14 +27,13 @@ struct HomePage {
 }
 
 async fn home(session: WebSession, state: web::Data<AppState>) -> Result<HomePage, PageError> {
-    let tiles = match &session.access {
-        Some(access) => integrations::integration_tiles(&state.db, &access.tenant)
-            .await?
-            .iter()
-            .map(TileView::from)
-            .collect(),
-        None => Vec::new(),
-    };
+    let mut tiles = Vec::new();
+    if let Some(access) = &session.access {
+        for tile in integrations::integration_tiles(&state.db, &access.tenant).await? {
+            let status = overview::tile_status(&state.db, &access.tenant, tile.id).await?;
+            tiles.push(TileView::from(&tile).with_status(status));
+        }
+    }
     Ok(HomePage {
         layout: session.layout("Home", Nav::Home),
         has_tenant: session.access.is_some(),

@@ -4,7 +4,10 @@
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;
+mod chart;
 pub mod connections;
+mod dash_views;
+pub mod dashboard;
 pub mod flow_settings;
 pub mod flows;
 pub mod home;

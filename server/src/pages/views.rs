@@ -69,6 +69,16 @@ pub struct TileView {
     pub connections: Vec<ConnectionBadge>,
     pub flows_on: usize,
     pub flows_total: usize,
+    pub last_sync: Option<String>,
+    pub open_errors: u64,
+}
+
+impl TileView {
+    pub fn with_status(mut self, status: ferry_domain::dashboard::overview::TileStatus) -> Self {
+        self.last_sync = status.last_run_at.as_ref().map(when);
+        self.open_errors = status.open_errors.n;
+        self
+    }
 }
 
 impl From<&IntegrationTile> for TileView {
@@ -83,6 +93,8 @@ impl From<&IntegrationTile> for TileView {
             ],
             flows_on: t.flows_on,
             flows_total: t.flows_total,
+            last_sync: None,
+            open_errors: 0,
         }
     }
 }

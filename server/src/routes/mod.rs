@@ -110,6 +110,7 @@ areas!(
     pages::flows,
     pages::flow_settings,
     pages::audit,
+    pages::dashboard,
     listeners::salesforce,
     pages::support,
     api::me,
@@ -117,4 +118,5 @@ areas!(
     api::connections,
     api::flows,
     api::flow_settings,
+    api::dashboard,
 );

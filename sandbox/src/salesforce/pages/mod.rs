@@ -75,9 +75,26 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// `/{id}` opens a record, as on a real org (`https://instance/001…`): by the id's key prefix.
+async fn record_by_id(id: web::Path<String>) -> HttpResponse {
+    let path = match id.get(..3) {
+        Some("001") => "accounts",
+        Some("003") => "contacts",
+        _ => {
+            return HttpResponse::NotFound()
+                .body("<h1>Not found</h1><p><a href=\"/accounts\">Back to Accounts</a></p>");
+        }
+    };
+    see_other(&format!("/{path}/{id}"))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(web::get().to(home)))
         .service(web::resource("/__sandbox/assets/sandbox.css").route(web::get().to(stylesheet)))
         .configure(outbound::configure)
-        .configure(records::configure);
+        .configure(records::configure)
+        .service(
+            web::resource("/{id:[0-9A-Za-z]{15}|[0-9A-Za-z]{18}}")
+                .route(web::get().to(record_by_id)),
+        );
 }
