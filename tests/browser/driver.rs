@@ -13,7 +13,7 @@ fn find(env: &str, names: &[&str]) -> Option<PathBuf> {
     if let Ok(path) = std::env::var(env)
         && !path.is_empty()
     {
-        return Some(PathBuf::from(path));
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }
     let paths = std::env::var_os("PATH")?;
     std::env::split_paths(&paths)
