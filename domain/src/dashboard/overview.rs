@@ -60,6 +60,11 @@ impl IntegrationFlows {
         self.flow(id).map(|f| f.name.clone()).unwrap_or_default()
     }
 
+    /// The flow's short label (its section: Account, Contact…), for table columns.
+    pub fn flow_label(&self, id: Uuid) -> String {
+        self.flow(id).map(|f| f.section.clone()).unwrap_or_default()
+    }
+
     /// The link to a Salesforce record, when Salesforce is connected.
     pub fn record_url(&self, record_id: &str) -> Option<String> {
         self.salesforce_url

@@ -70,7 +70,7 @@ fn flow_options(i: &IntegrationFlows, current: String) -> Vec<Opt> {
 }
 
 fn error_row(i: &IntegrationFlows, e: errors::ErrorItem) -> ErrorRowView {
-    let flow = i.flow_name(e.flow_id);
+    let flow = i.flow_label(e.flow_id);
     let url = i.record_url(&e.record_id);
     ErrorRowView::new(e, flow, String::new(), url)
 }
@@ -174,7 +174,7 @@ async fn dashboard_page(
         .rows
         .into_iter()
         .map(|r| {
-            let name = i.flow_name(r.flow_id);
+            let name = i.flow_label(r.flow_id);
             RunRowView::new(r, name)
         })
         .collect();
@@ -299,7 +299,7 @@ async fn errors_page(
             .await?
             .into_iter()
             .map(|g| {
-                let name = i.flow_name(g.example.flow_id);
+                let name = i.flow_label(g.example.flow_id);
                 group_view(&i, &filter, g, name, String::new())
             })
             .collect();
@@ -599,7 +599,7 @@ async fn runs_page(
             .rows
             .into_iter()
             .map(|r| {
-                let name = i.flow_name(r.flow_id);
+                let name = i.flow_label(r.flow_id);
                 RunRowView::new(r, name)
             })
             .collect(),
@@ -739,7 +739,7 @@ async fn records_page(
             .rows
             .into_iter()
             .map(|o| {
-                let name = i.flow_name(o.flow_id);
+                let name = i.flow_label(o.flow_id);
                 let url = i.record_url(&o.record_id);
                 OutcomeRowView::new(o, name, url)
             })
@@ -781,7 +781,7 @@ async fn record_page(
         .await?
         .into_iter()
         .map(|item| {
-            let name = i.flow_name(item.flow_id);
+            let name = i.flow_label(item.flow_id);
             TimelineRowView::new(item, name)
         })
         .collect();
