@@ -136,11 +136,16 @@ impl TestApp {
 
     /// A new browser logged in as the owner of a new tenant.
     pub async fn owner(&self, company: &str) -> TestClient {
+        self.owner_with_email(company).await.0
+    }
+
+    /// [`TestApp::owner`], and the owner's e-mail (the password is [`PASSWORD`]).
+    pub async fn owner_with_email(&self, company: &str) -> (TestClient, String) {
         let mut c = self.client().await;
         let email = unique_email(company);
         let resp = c.signup(company, "Owner", &email, PASSWORD).await;
         assert_eq!(resp.status(), 303, "signup failed");
-        c
+        (c, email)
     }
 
     pub fn url(&self, path: &str) -> String {

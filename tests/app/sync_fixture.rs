@@ -18,6 +18,9 @@ pub const API: &str = "/services/data/v67.0";
 pub struct Synced {
     pub app: TestApp,
     pub owner: TestClient,
+    /// For logging in from a browser (the browser tests share this fixture).
+    #[allow(dead_code)]
+    pub owner_email: String,
     pub integration: String,
     pub account_flow: String,
     pub contact_flow: String,
@@ -40,7 +43,7 @@ impl Synced {
 
     pub async fn start_with(account_on: bool, contact_on: bool) -> Synced {
         let app = TestApp::spawn().await;
-        let owner = app.owner("Sync Co").await;
+        let (owner, owner_email) = app.owner_with_email("Sync Co").await;
         let integration = owner.first_integration_id().await;
         for system in ["salesforce", "netsuite"] {
             let path = format!("/integrations/{integration}/connections/{system}");
@@ -56,6 +59,7 @@ impl Synced {
         let fixture = Synced {
             app,
             owner,
+            owner_email,
             integration,
             account_flow,
             contact_flow,

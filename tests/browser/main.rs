@@ -12,5 +12,10 @@
 #[path = "../app/helpers.rs"]
 mod helpers;
 
+#[allow(dead_code)]
+#[path = "../app/sync_fixture.rs"]
+mod sync_fixture;
+
+mod dashboard_path;
 mod driver;
 mod settings_path;
