@@ -45,7 +45,7 @@ pub async fn sync_runtime(
     let ctx = SyncContext {
         db: db.clone(),
         clients: ClientCache::new(db.clone(), Arc::new(keys.master.clone()), gates),
-        waker: Arc::new(queues.clone()),
+        waker: Arc::new(ferry_jobs::CoalescingWaker::start(queues.clone())),
     };
     Ok((ctx, queues))
 }

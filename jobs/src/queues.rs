@@ -9,6 +9,7 @@ use anyhow::Context;
 use apalis::prelude::TaskSink;
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
+use sea_orm::sqlx;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 use uuid::Uuid;
 
@@ -22,6 +23,27 @@ pub const BACKFILL_QUEUE: &str = "ferry.backfill";
 /// apalis' worker heartbeat, which also makes a worker look for jobs: a wake-up that the poll
 /// or LISTEN/NOTIFY missed waits at most this long (apalis' default is 30 s).
 const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The queue's own connections, whose commits do not wait for the WAL flush. Queue jobs are
+/// wake-ups, not data (the inbox is the data, committed durably): a crash that forgets the
+/// last fraction of a second of queue changes loses at most a wake-up, which the sweeper
+/// repairs within seconds. Every push, fetch, completion and heartbeat would otherwise wait
+/// for a disk flush, and under load they queued behind each other and the listener's commits.
+fn wake_up_pool(db: &DatabaseConnection) -> sqlx::PgPool {
+    let pool = db.get_postgres_connection_pool();
+    let options = (*pool.connect_options())
+        .clone()
+        .options([("synchronous_commit", "off")]);
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(QUEUE_CONNECTIONS)
+        .min_connections(0)
+        .idle_timeout(std::time::Duration::from_secs(60))
+        .acquire_timeout(std::time::Duration::from_secs(30))
+        .connect_lazy_with(options)
+}
+
+/// Two workers polling, the pusher, heartbeats: a handful of connections is plenty.
+const QUEUE_CONNECTIONS: u32 = 6;
 
 /// The queues of one database.
 #[derive(Clone)]
@@ -44,7 +66,7 @@ impl JobQueues {
     pub async fn open(db: &DatabaseConnection) -> anyhow::Result<Self> {
         match db.get_database_backend() {
             DatabaseBackend::Postgres => {
-                let pool = db.get_postgres_connection_pool().clone();
+                let pool = wake_up_pool(db);
                 PostgresStorage::setup(&pool)
                     .await
                     .context("creating the job queue tables")?;

@@ -251,6 +251,41 @@ async fn duplicate_rate_one_delivers_every_acknowledged_message_twice() {
 }
 
 #[tokio::test]
+async fn extra_deliveries_send_every_notification_that_many_more_times() {
+    let app = TestApp::start().await;
+    app.update_settings(|s| {
+        s["outbound"]["extra_deliveries"] = json!(2);
+        s["outbound"]["reorder"] = json!(true);
+    })
+    .await;
+    let listener = Listener::start(vec![]).await;
+    add_rule(&app, "Contact", &["LastName"], &listener.url).await;
+    let records: Vec<Value> = (0..4)
+        .map(|i| json!({"attributes": {"type": "Contact"}, "LastName": format!("T{i}")}))
+        .collect();
+    app.post("/composite/sobjects", json!({"records": records}))
+        .await;
+    let count = |xml: &[String]| {
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        for body in xml {
+            for part in body.split("<Notification><Id>").skip(1) {
+                *seen.entry(part[..18].to_owned()).or_default() += 1;
+            }
+        }
+        seen
+    };
+    let seen = eventually(WAIT, || async {
+        let seen = count(&listener.received());
+        (seen.len() == 4 && seen.values().all(|n| *n >= 3)).then_some(seen)
+    })
+    .await;
+    // Give a fourth copy time to show up if the simulator sent one too many.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(count(&listener.received()), seen);
+    assert!(seen.values().all(|n| *n == 3), "{seen:?}");
+}
+
+#[tokio::test]
 async fn reorder_delivers_queued_notifications_out_of_order() {
     let app = TestApp::start().await;
     app.update_settings(|s| {

@@ -3,13 +3,15 @@
 //! Real-time mode goes through the listener (Salesforce outbound messages); backfill mode
 //! measures "Sync existing records" over contacts created beforehand.
 
+mod drills;
+mod occupancy;
+mod processes;
 mod report;
 mod setup;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -19,6 +21,8 @@ use serde_json::{Value, json};
 use ferry_sandbox::netsuite::schema::RecordType;
 use ferry_sandbox::salesforce::schema::ObjectKind;
 
+pub use drills::Drill;
+use occupancy::Occupancy;
 pub use report::Report;
 use report::{Concurrency, Correctness, Percentiles, peak_rss_mb};
 use setup::Bench;
@@ -55,6 +59,17 @@ pub struct BenchArgs {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Run a fault drill during the run (see docs/operations.md); the run fails if anything
+    /// is lost or duplicated.
+    #[arg(long, value_enum)]
+    pub drill: Option<Drill>,
+    /// How often the drill strikes, on average (each wait is drawn between half and one and
+    /// a half times this).
+    #[arg(long, default_value_t = 1500)]
+    pub drill_interval_ms: u64,
+    /// `--drill restart-postgres`: the shell command that restarts the PostgreSQL server.
+    #[arg(long)]
+    pub restart_command: Option<String>,
     /// Give up after this long.
     #[arg(long, default_value_t = 900)]
     pub timeout_secs: u64,
@@ -63,6 +78,9 @@ pub struct BenchArgs {
 const API: &str = "/services/data/v67.0";
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(drill) = args.drill {
+        drill.check(&args)?;
+    }
     let bench = Bench::start(&args).await?;
     let result = measure(&args, &bench).await;
     bench.stop().await;
@@ -137,25 +155,11 @@ fn written_back(
 async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
     let db_before = bench.database_size().await;
     let account = bench.create_synced_account().await?;
+    if let Some(drill) = args.drill {
+        drill.prepare(bench).await?;
+    }
     bench.reset_counters();
-    // Sample NetSuite's in-flight requests to see how much of the limit is used.
-    let sampling = Arc::new(AtomicBool::new(true));
-    let (samples, at_limit) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let sampler = {
-        let (sampling, samples, at_limit) = (sampling.clone(), samples.clone(), at_limit.clone());
-        let ns = bench.sandbox.netsuite();
-        let limit = args.netsuite_limit;
-        tokio::spawn(async move {
-            while sampling.load(Ordering::Relaxed) {
-                let snap = ns.governance().snapshot(limit);
-                samples.fetch_add(1, Ordering::Relaxed);
-                if snap.in_flight >= u64::from(limit) {
-                    at_limit.fetch_add(1, Ordering::Relaxed);
-                }
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-        })
-    };
+    let occupancy = Occupancy::start(bench.sandbox.netsuite(), args.netsuite_limit, args.contacts);
     let progress = ProgressBar::new(args.contacts as u64);
     progress.set_style(
         ProgressStyle::with_template(
@@ -186,15 +190,34 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
     };
     let deadline = started + Duration::from_secs(args.timeout_secs);
     let mut seen: HashMap<String, Instant> = HashMap::with_capacity(created.len());
-    while seen.len() < created.len() && Instant::now() < deadline {
-        written_back(bench, &created, &mut seen);
-        progress.set_position(seen.len() as u64);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (waiting, drill_failed) = (AtomicBool::new(true), AtomicBool::new(false));
+    let wait = async {
+        while seen.len() < created.len()
+            && Instant::now() < deadline
+            && !drill_failed.load(Ordering::Relaxed)
+        {
+            written_back(bench, &created, &mut seen);
+            progress.set_position(seen.len() as u64);
+            occupancy.done.store(seen.len() as u64, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        waiting.store(false, Ordering::Relaxed);
+    };
+    let drill = async {
+        match args.drill {
+            Some(drill) => {
+                let report = drill.run(bench, args, &waiting).await;
+                drill_failed.store(report.is_err(), Ordering::Relaxed);
+                report.map(Some)
+            }
+            None => Ok(None),
+        }
+    };
+    let ((), drill) = tokio::join!(wait, drill);
+    let drill = drill?;
     written_back(bench, &created, &mut seen);
     progress.finish_and_clear();
-    sampling.store(false, Ordering::Relaxed);
-    let _ = sampler.await;
+    let occupied = occupancy.finish(args.netsuite_limit).await;
     if seen.len() < created.len() {
         eprintln!(
             "Timed out: {} of {} contacts written back.",
@@ -231,14 +254,13 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
         Vec::new()
     };
 
-    let (ack_latency, acks_per_second) = bench.ack_stats(run_started);
+    let (ack_latency, acks_per_second, notifications_acknowledged) = bench.ack_stats(run_started);
     let calls = bench.calls_per_contact(seen.len().max(1));
     let governance = bench
         .sandbox
         .netsuite()
         .governance()
         .snapshot(args.netsuite_limit);
-    let total_samples = samples.load(Ordering::Relaxed).max(1);
     let correctness = bench.correctness(&created, seen.len());
     Ok(Report {
         mode: format!("{:?}", args.mode).to_lowercase(),
@@ -250,6 +272,7 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
         contacts_per_second: seen.len() as f64 / seconds,
         steady_contacts_per_second: steady,
         acks_per_second,
+        notifications_acknowledged,
         ack_latency_ms: ack_latency,
         end_to_end_latency_ms: Percentiles::of(&mut e2e),
         calls_per_contact_total: calls.values().sum(),
@@ -257,18 +280,21 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
         netsuite_concurrency: Concurrency {
             limit: args.netsuite_limit,
             max_observed: governance.max_concurrency_seen,
-            share_at_limit: at_limit.load(Ordering::Relaxed) as f64 / total_samples as f64,
+            share_at_limit: occupied.share_at_limit,
+            steady_share_in_use: occupied.steady_share_in_use,
             rejected_requests: governance.rejected_over_limit,
         },
         peak_rss_mb: peak_rss_mb(None) + bench.children_rss_mb(),
         database_growth_mb: (bench.database_size().await - db_before) as f64 / 1_048_576.0,
         correctness,
+        drill,
     })
 }
 
 impl Bench {
-    /// Ack latencies of the acknowledged deliveries since `since`, and notifications per second.
-    fn ack_stats(&self, since: Instant) -> (Percentiles, f64) {
+    /// Ack latencies of the acknowledged deliveries since `since`, notifications per second and
+    /// how many were acknowledged.
+    fn ack_stats(&self, since: Instant) -> (Percentiles, f64, u64) {
         let elapsed = since.elapsed();
         let from = chrono::Utc::now() - chrono::Duration::from_std(elapsed).unwrap_or_default();
         let log = self.sandbox.salesforce().lock().outbound.log();
@@ -291,7 +317,11 @@ impl Bench {
             (Some(f), Some(l)) => ((l - f).num_milliseconds() as f64 / 1000.0).max(0.001),
             _ => 1.0,
         };
-        (Percentiles::of(&mut latencies), notifications as f64 / span)
+        (
+            Percentiles::of(&mut latencies),
+            notifications as f64 / span,
+            notifications as u64,
+        )
     }
 
     fn correctness(&self, created: &HashMap<String, Instant>, written_back: usize) -> Correctness {

@@ -5,6 +5,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::drills::DrillReport;
+
 /// p50/p95/p99 of a sample, in milliseconds.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct Percentiles {
@@ -41,6 +43,8 @@ pub struct Concurrency {
     pub max_observed: u64,
     /// Share of the run's samples with every slot in use.
     pub share_at_limit: f64,
+    /// Mean slots in use between 10% and 90% of the contacts done, as a share of the limit.
+    pub steady_share_in_use: f64,
     pub rejected_requests: u64,
 }
 
@@ -64,6 +68,8 @@ pub struct Report {
     /// Throughput between 10 % and 90 % of the contacts synced.
     pub steady_contacts_per_second: f64,
     pub acks_per_second: f64,
+    /// Notifications the listener acknowledged during the run (re-sends included).
+    pub notifications_acknowledged: u64,
     pub ack_latency_ms: Percentiles,
     pub end_to_end_latency_ms: Percentiles,
     /// Remote calls per synced contact by endpoint ("NetSuite PUT /services/rest/record/…").
@@ -73,6 +79,8 @@ pub struct Report {
     pub peak_rss_mb: f64,
     pub database_growth_mb: f64,
     pub correctness: Correctness,
+    /// The fault drill that ran during the measurement, if any.
+    pub drill: Option<DrillReport>,
 }
 
 impl Report {
@@ -127,9 +135,10 @@ impl Report {
         let c = &self.netsuite_concurrency;
         let _ = writeln!(
             out,
-            "  NetSuite         limit {} · max in flight {} · at the limit {:.0}% of the time · rejected {}",
+            "  NetSuite         limit {} · max in flight {} · {:.0}% of the limit in use in steady state · at the limit {:.0}% of the time · rejected {}",
             c.limit,
             c.max_observed,
+            c.steady_share_in_use * 100.0,
             c.share_at_limit * 100.0,
             c.rejected_requests
         );
@@ -138,6 +147,18 @@ impl Report {
             "  resources        peak RSS {:.0} MB · database +{:.1} MB",
             self.peak_rss_mb, self.database_growth_mb
         );
+        if let Some(d) = &self.drill {
+            let _ = writeln!(
+                out,
+                "  drill            {}: {} × {}",
+                serde_json::to_value(d.drill)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                d.actions,
+                d.what
+            );
+        }
         let k = &self.correctness;
         let _ = writeln!(
             out,

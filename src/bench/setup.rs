@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -15,6 +14,7 @@ use ferry_domain::integrations::SystemKind;
 use ferry_sandbox::salesforce::outbound::OutboundRuleParams;
 use ferry_sandbox::{Sandbox, SandboxOptions};
 
+use super::processes::WorkerProcesses;
 use super::{API, BenchArgs, Mode};
 use crate::app::{Application, migrate, sandbox_link, sync_runtime};
 use crate::config::{LogFormat, Settings};
@@ -27,7 +27,8 @@ pub struct Bench {
     /// PostgreSQL: the server URL and the bench's database, dropped at the end.
     postgres: Option<(String, String)>,
     dir: PathBuf,
-    children: Vec<Child>,
+    /// `ferry worker` processes, when the bench runs its workers out of process.
+    processes: Option<WorkerProcesses>,
     server: actix_web::dev::ServerHandle,
     workers: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     demo: DemoTenant,
@@ -143,30 +144,17 @@ impl Bench {
                     .map_err(|e| anyhow::anyhow!("outbound rule: {e}"))?;
             }
         }
-        let (workers, children) = if args.workers == 0 {
+        let (workers, processes) = if args.workers == 0 {
             let handle = tokio::spawn(ferry_jobs::run_workers(
                 sync.clone(),
                 queues,
                 None,
                 std::future::pending(),
             ));
-            (Some(handle), Vec::new())
+            (Some(handle), None)
         } else {
-            let exe = std::env::current_exe()?;
-            let mut children = Vec::new();
-            for _ in 0..args.workers {
-                children.push(
-                    Command::new(&exe)
-                        .arg("worker")
-                        .env("DATABASE_URL", &url)
-                        .env("FERRY_DATA_DIR", &dir)
-                        .env("RUST_LOG", "warn")
-                        .stdout(Stdio::null())
-                        .spawn()
-                        .context("spawning a ferry worker")?,
-                );
-            }
-            (None, children)
+            let processes = WorkerProcesses::spawn(args.workers, &url, &dir)?;
+            (None, Some(processes))
         };
         Ok(Bench {
             sandbox,
@@ -174,7 +162,7 @@ impl Bench {
             url,
             postgres,
             dir,
-            children,
+            processes,
             server,
             workers,
             demo,
@@ -299,16 +287,19 @@ impl Bench {
     }
 
     pub fn children_rss_mb(&self) -> f64 {
-        self.children
-            .iter()
-            .map(|c| super::report::peak_rss_mb(Some(c.id())))
-            .sum()
+        self.processes.as_ref().map_or(0.0, WorkerProcesses::rss_mb)
+    }
+
+    pub fn kill_and_restart_worker(&self, index: usize) -> anyhow::Result<()> {
+        match &self.processes {
+            Some(processes) => processes.kill_and_restart(index),
+            None => Ok(()),
+        }
     }
 
     pub async fn stop(mut self) {
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(processes) = &self.processes {
+            processes.stop();
         }
         if let Some(workers) = self.workers.take() {
             workers.abort();

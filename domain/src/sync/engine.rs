@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, Utc};
 use rand::Rng;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::SyncContext;
@@ -13,6 +13,7 @@ use super::apply::{Applied, apply, failure_outcome};
 use super::events::{self, Claimed, EventSource, NewEvent};
 use super::plan::{Planned, fetch_records, plan};
 use super::records::{self, Counts, FailureRecord, Outcome, RunContext};
+use super::sql;
 use crate::connections::{ClientsError, IntegrationClients};
 use crate::entities::{flow, record_link};
 use crate::flows::{FlowDefinition, FlowSettings, LinkState, definition};
@@ -48,9 +49,16 @@ pub struct DrainReport {
 pub async fn drain_flow(ctx: &SyncContext, flow_id: Uuid) -> Result<DrainReport, SyncError> {
     let mut report = DrainReport::default();
     loop {
-        let claimed = events::claim(&ctx.db, flow_id, BATCH_SIZE).await?;
+        let tx = sql::bookkeeping(&ctx.db).await?;
+        let claimed = events::claim(&tx, flow_id, BATCH_SIZE).await?;
+        tx.commit().await?;
         if claimed.is_empty() {
             return Ok(report);
+        }
+        if claimed.len() as u64 == BATCH_SIZE {
+            // A full batch means a backlog: ask another worker to join, so NetSuite's slots
+            // stay busy while this one reads Salesforce or writes its outcomes down.
+            ctx.waker.wake(flow_id).await;
         }
         let counts = process_claimed(ctx, flow_id, claimed).await?;
         report.batches += 1;
@@ -288,7 +296,7 @@ async fn record_batch(
         results.push(result);
     }
     let rows = results.iter().map(Applied::as_row).collect();
-    let tx = ctx.db.begin().await?;
+    let tx = sql::bookkeeping(&ctx.db).await?;
     records::record_outcomes(&tx, &run, rows).await?;
     events::finish(&tx, &done).await?;
     for (at, ids) in retry {
@@ -339,8 +347,9 @@ async fn process_claimed(
         by_record.entry(c.record_id.clone()).or_default().push(c);
     }
     let ids: Vec<String> = by_record.keys().cloned().collect();
-    let run_id =
-        records::start_run(&ctx.db, flow_row.tenant_id, flow_id, trigger_of(&claimed)).await?;
+    let tx = sql::bookkeeping(&ctx.db).await?;
+    let run_id = records::start_run(&tx, flow_row.tenant_id, flow_id, trigger_of(&claimed)).await?;
+    tx.commit().await?;
     let applied = match definition(&flow_row.flow_key) {
         Some(def) => sync_records(ctx, &flow_row, def, &ids, false).await?,
         None => every_record(

@@ -2,7 +2,10 @@
 //! `FOR UPDATE SKIP LOCKED`, `UPDATE … RETURNING`). Written once with `$n` placeholders;
 //! SQLite takes them as `?n`.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, QueryResult, Statement, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, QueryResult,
+    Statement, TransactionTrait, Value,
+};
 
 pub(crate) fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = match backend {
@@ -38,4 +41,24 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A transaction for the engine's own bookkeeping (claims, runs, outcomes, events done), whose
+/// commit does not wait for the WAL to reach the disk on PostgreSQL.
+///
+/// Why that is safe: everything written here can be written again. The inbox rows themselves
+/// are committed durably by the listener (and by re-queues) before anyone is told; if a crash
+/// forgets the last fraction of a second of engine commits, those events are pending or claimed
+/// again, the sweeper hands them out, and the redo finds its NetSuite records by external id
+/// (creates are upserts) and rewrites the same outcome. Nothing is lost or duplicated; a run
+/// may be recorded twice. Why it matters: under load every synchronous commit queued behind
+/// the disk's flushes (15-200 ms each, measured with `ferry bench`), and the listener's own
+/// durable commits queued behind them.
+pub(crate) async fn bookkeeping(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let tx = db.begin().await?;
+    if tx.get_database_backend() == DatabaseBackend::Postgres {
+        tx.execute_unprepared("SET LOCAL synchronous_commit = off")
+            .await?;
+    }
+    Ok(tx)
 }

@@ -4,7 +4,7 @@
 //! that need the whole record or the whole table (required fields, unique `externalId`,
 //! dependent records) and keeps `dateCreated` / `lastModifiedDate` honest.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, SubsecRound, Utc};
 
@@ -82,6 +82,9 @@ pub struct RecordStore {
     contacts: BTreeMap<u64, Record>,
     next_customer_id: u64,
     next_contact_id: u64,
+    /// External id → internal id per type: upserts look records up by external id, and a scan
+    /// made the simulator, not the code under test, the bottleneck of `ferry bench`.
+    by_external_id: HashMap<(RecordType, String), u64>,
 }
 
 impl Default for RecordStore {
@@ -91,6 +94,7 @@ impl Default for RecordStore {
             contacts: BTreeMap::new(),
             next_customer_id: FIRST_CUSTOMER_ID,
             next_contact_id: FIRST_CONTACT_ID,
+            by_external_id: HashMap::new(),
         }
     }
 }
@@ -110,6 +114,19 @@ impl RecordStore {
         }
     }
 
+    /// Stores a record, keeping the external-id index in step.
+    fn put(&mut self, record: Record) {
+        let rt = record.record_type;
+        if let Some(eid) = self.get(rt, record.id).and_then(|r| r.text("externalId")) {
+            let key = (rt, eid.to_owned());
+            self.by_external_id.remove(&key);
+        }
+        if let Some(eid) = record.text("externalId") {
+            self.by_external_id.insert((rt, eid.to_owned()), record.id);
+        }
+        self.table_mut(rt).insert(record.id, record);
+    }
+
     pub fn get(&self, rt: RecordType, id: u64) -> Option<&Record> {
         self.table(rt).get(&id)
     }
@@ -125,8 +142,8 @@ impl RecordStore {
 
     /// External ids are unique per record type and matched exactly.
     pub fn find_by_external_id(&self, rt: RecordType, external_id: &str) -> Option<&Record> {
-        self.records(rt)
-            .find(|r| r.text("externalId") == Some(external_id))
+        let id = self.by_external_id.get(&(rt, external_id.to_owned()))?;
+        self.get(rt, *id)
     }
 
     /// Finds a record by its `entityId` (what a `{"refName": …}` reference names).
@@ -169,7 +186,7 @@ impl RecordStore {
         patch.apply_to(&mut record);
         fill_entity_id(&mut record);
         self.check_record(&record)?;
-        self.table_mut(rt).insert(id, record);
+        self.put(record);
         let next = match rt {
             RecordType::Customer => &mut self.next_customer_id,
             RecordType::Contact => &mut self.next_contact_id,
@@ -217,7 +234,7 @@ impl RecordStore {
         }
         self.check_record(&record)?;
         record.last_modified = now.trunc_subsecs(0).max(record.date_created);
-        self.table_mut(rt).insert(id, record);
+        self.put(record);
         Ok(())
     }
 
@@ -269,7 +286,11 @@ impl RecordStore {
                 ));
             }
         }
-        self.table_mut(rt).remove(&id);
+        if let Some(record) = self.table_mut(rt).remove(&id)
+            && let Some(eid) = record.text("externalId")
+        {
+            self.by_external_id.remove(&(rt, eid.to_owned()));
+        }
         Ok(())
     }
 

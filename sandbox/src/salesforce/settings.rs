@@ -88,7 +88,11 @@ pub struct OutboundSettings {
     pub max_batch: usize,
     /// Probability that an acknowledged message is delivered once more (duplicate on purpose).
     pub duplicate_rate: f64,
-    /// Deliver pending notifications in a shuffled order instead of queue order.
+    /// Every acknowledged message is delivered this many more times (fault drills: 2 means
+    /// each notification arrives three times).
+    pub extra_deliveries: u32,
+    /// Deliver pending notifications in a shuffled order instead of queue order (re-sends
+    /// too, mixed in among new messages).
     pub reorder: bool,
     /// Per-attempt HTTP timeout.
     pub delivery_timeout_ms: u64,
@@ -106,6 +110,7 @@ impl Default for OutboundSettings {
             give_up_after_secs: 24 * 60 * 60,
             max_batch: 100,
             duplicate_rate: 0.0,
+            extra_deliveries: 0,
             reorder: false,
             delivery_timeout_ms: 10_000,
             accept_invalid_certs: true,
@@ -131,6 +136,9 @@ impl SalesforceSettings {
         }
         if self.query_batch_size == 0 {
             return Err("query_batch_size must be positive".into());
+        }
+        if self.outbound.extra_deliveries > 10 {
+            return Err("outbound.extra_deliveries must be at most 10".into());
         }
         if !(0.0..=1.0).contains(&self.outbound.duplicate_rate) {
             return Err("outbound.duplicate_rate must be between 0 and 1".into());

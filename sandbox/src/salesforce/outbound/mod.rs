@@ -5,7 +5,7 @@
 pub mod deliver;
 pub mod envelope;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -223,7 +223,7 @@ impl Outbound {
     /// Takes the next batch that is due: a deliberate duplicate first, else up to `max_batch`
     /// due notifications of one rule (in queue order, or shuffled when `reorder` is on).
     pub fn take_due(&mut self, now: Instant, settings: &OutboundSettings) -> Option<Batch> {
-        if let Some(batch) = self.duplicates.pop_front() {
+        if let Some(batch) = self.take_duplicate(settings) {
             return Some(batch);
         }
         let mut due: Vec<usize> = self
@@ -261,6 +261,26 @@ impl Outbound {
         })
     }
 
+    /// A deliberate re-send, if one waits: the oldest, or with `reorder` a random one (its
+    /// notifications shuffled), and then only every other time so re-sends mix with new
+    /// messages instead of all coming first.
+    fn take_duplicate(&mut self, settings: &OutboundSettings) -> Option<Batch> {
+        if self.duplicates.is_empty() {
+            return None;
+        }
+        if !settings.reorder {
+            return self.duplicates.pop_front();
+        }
+        let has_new = self.pending.iter().any(|n| !n.in_flight);
+        if has_new && self.rng.random::<bool>() {
+            return None;
+        }
+        let at = self.rng.random_range(0..self.duplicates.len());
+        let mut batch = self.duplicates.remove(at)?;
+        batch.notifications.shuffle(&mut self.rng);
+        Some(batch)
+    }
+
     /// Records the answer to a batch: acknowledged notifications leave the queue, failed ones
     /// wait for their back-off (or are dropped once too old).
     pub fn complete(
@@ -270,13 +290,19 @@ impl Outbound {
         settings: &OutboundSettings,
     ) -> DeliveryAttempt {
         let ids: Vec<String> = batch.notifications.iter().map(|n| n.id.clone()).collect();
+        // A set: with thousands pending, matching against a list made every answer quadratic.
+        let id_set: HashSet<&str> = ids.iter().map(String::as_str).collect();
         let mut gave_up = false;
         if !batch.duplicate {
             if answer.acked {
-                self.pending.retain(|n| !ids.contains(&n.id));
+                self.pending.retain(|n| !id_set.contains(n.id.as_str()));
+                let mut copies = settings.extra_deliveries;
                 if settings.duplicate_rate > 0.0
                     && self.rng.random::<f64>() < settings.duplicate_rate
                 {
+                    copies += 1;
+                }
+                for _ in 0..copies {
                     self.duplicates.push_back(Batch {
                         duplicate: true,
                         ..batch.clone()
@@ -285,7 +311,11 @@ impl Outbound {
             } else {
                 let now = Instant::now();
                 let give_up_after = Duration::from_secs(settings.give_up_after_secs);
-                for n in self.pending.iter_mut().filter(|n| ids.contains(&n.id)) {
+                for n in self
+                    .pending
+                    .iter_mut()
+                    .filter(|n| id_set.contains(n.id.as_str()))
+                {
                     n.in_flight = false;
                     let factor = 2u64.saturating_pow(n.attempts.saturating_sub(1));
                     let backoff = settings
@@ -298,7 +328,7 @@ impl Outbound {
                 let cutoff =
                     Utc::now() - chrono::Duration::from_std(give_up_after).unwrap_or_default();
                 self.pending
-                    .retain(|n| !(ids.contains(&n.id) && n.queued_at < cutoff));
+                    .retain(|n| !(id_set.contains(n.id.as_str()) && n.queued_at < cutoff));
                 gave_up = self.pending.len() != before;
             }
         }
