@@ -4,6 +4,8 @@
 
 pub mod digests;
 pub mod housekeeping;
+pub mod metrics;
+pub mod queue_stats;
 pub mod queues;
 pub mod sync_jobs;
 pub mod workers;
