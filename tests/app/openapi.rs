@@ -72,6 +72,14 @@ async fn every_operation_needs_a_bearer_token_and_describes_its_answers() {
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let what = format!("{method} {path}");
+            for (status, response) in op["responses"].as_object().unwrap() {
+                assert!(
+                    response["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{what} {status} has no description (OpenAPI requires one)"
+                );
+            }
             let ok = &op["responses"]["200"]["content"]["application/json"]["schema"];
             assert!(ok.is_object(), "{what} has no 200 body schema");
             assert!(

@@ -73,7 +73,7 @@ fn system_of(segment: &str) -> Result<SystemKind, ApiError> {
     tag = "connections",
     summary = "An integration's connections, without secrets",
     params(("integration_id" = Uuid, Path, description = "The integration")),
-    responses((status = 200, body = ConnectionsResponse), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = ConnectionsResponse), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn list_connections(
     ApiAccess(access): ApiAccess,
@@ -95,7 +95,7 @@ async fn list_connections(
     summary = "Create or replace a connection (admin)",
     params(("integration_id" = Uuid, Path, description = "The integration"), ("system" = String, Path, description = "`salesforce` or `netsuite`")),
     request_body = ConnectionParams,
-    responses((status = 200, body = ConnectionResponse), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = ConnectionResponse), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn save_connection(
     ApiAccess(access): ApiAccess,
@@ -128,7 +128,7 @@ async fn save_connection(
     tag = "connections",
     summary = "Test a connection against the remote system (admin)",
     params(("integration_id" = Uuid, Path, description = "The integration"), ("system" = String, Path, description = "`salesforce` or `netsuite`")),
-    responses((status = 200, body = TestResponse), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = TestResponse), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn test_connection(
     ApiAccess(access): ApiAccess,

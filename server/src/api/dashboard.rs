@@ -84,7 +84,7 @@ async fn integration(
     tag = "integrations",
     summary = "Each flow's numbers and the last 24 hours",
     params(("integration_id" = Uuid, Path, description = "The integration")),
-    responses((status = 200, body = Data<IntegrationSummary>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<IntegrationSummary>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn summary(
     ApiAccess(access): ApiAccess,
@@ -103,7 +103,7 @@ async fn summary(
     tag = "errors",
     summary = "An integration's errors, filtered, newest first (keyset paged)",
     params(("integration_id" = Uuid, Path, description = "The integration"), ErrorFilterParams, ("limit" = Option<u64>, Query, description = "Rows to return, 1 to 500 (default 50)")),
-    responses((status = 200, body = Listed<ErrorItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Listed<ErrorItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn list_errors(
     ApiAccess(access): ApiAccess,
@@ -132,7 +132,7 @@ async fn list_errors(
     tag = "errors",
     summary = "Errors grouped by signature (same flow, kind, code and message)",
     params(("integration_id" = Uuid, Path, description = "The integration"), ErrorFilterParams, ("limit" = Option<u64>, Query, description = "Rows to return, 1 to 500 (default 50)")),
-    responses((status = 200, body = Data<Vec<SignatureGroup>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<Vec<SignatureGroup>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn error_groups(
     ApiAccess(access): ApiAccess,
@@ -185,7 +185,7 @@ fn bulk_target(body: &[u8]) -> Result<Target, DomainError> {
     summary = "Retry the errors named by ids or matching a filter (member)",
     params(("integration_id" = Uuid, Path, description = "The integration")),
     request_body = BulkRequest,
-    responses((status = 200, body = Data<Requeued>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<Requeued>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn retry_errors(
     ApiAccess(access): ApiAccess,
@@ -220,7 +220,7 @@ struct Resolved {
     summary = "Resolve the errors named by ids or matching a filter without syncing (member)",
     params(("integration_id" = Uuid, Path, description = "The integration")),
     request_body = BulkRequest,
-    responses((status = 200, body = Data<Resolved>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<Resolved>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn resolve_errors(
     ApiAccess(access): ApiAccess,
@@ -242,7 +242,7 @@ async fn resolve_errors(
     tag = "errors",
     summary = "One error",
     params(("error_id" = Uuid, Path, description = "The error")),
-    responses((status = 200, body = Data<ErrorItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<ErrorItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn get_error(
     ApiAccess(access): ApiAccess,
@@ -260,7 +260,7 @@ async fn get_error(
     tag = "errors",
     summary = "Retry one error's record (member)",
     params(("error_id" = Uuid, Path, description = "The error")),
-    responses((status = 200, body = Data<Requeued>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<Requeued>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn retry_error(
     ApiAccess(access): ApiAccess,
@@ -285,7 +285,7 @@ async fn retry_error(
     tag = "errors",
     summary = "Resolve one error without syncing (member)",
     params(("error_id" = Uuid, Path, description = "The error")),
-    responses((status = 200, body = Data<ErrorItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<ErrorItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn resolve_error(
     ApiAccess(access): ApiAccess,
@@ -305,7 +305,7 @@ async fn resolve_error(
     tag = "runs",
     summary = "An integration's runs, newest first (keyset paged)",
     params(("integration_id" = Uuid, Path, description = "The integration"), RunFilterParams),
-    responses((status = 200, body = Listed<RunView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Listed<RunView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn list_runs(
     ApiAccess(access): ApiAccess,
@@ -349,7 +349,7 @@ struct AfterQuery {
     tag = "runs",
     summary = "One run and the records it processed (keyset paged)",
     params(("run_id" = Uuid, Path, description = "The run"), AfterQuery),
-    responses((status = 200, body = Data<RunWithRecords>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<RunWithRecords>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn get_run(
     ApiAccess(access): ApiAccess,
@@ -373,7 +373,7 @@ async fn get_run(
     tag = "records",
     summary = "Record outcomes (created, updated, skipped…), newest first (keyset paged)",
     params(("integration_id" = Uuid, Path, description = "The integration"), OutcomeFilterParams),
-    responses((status = 200, body = Listed<OutcomeItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Listed<OutcomeItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn list_outcomes(
     ApiAccess(access): ApiAccess,
@@ -401,7 +401,7 @@ async fn list_outcomes(
     tag = "records",
     summary = "A record's history in one integration, with decisions and errors",
     params(("integration_id" = Uuid, Path, description = "The integration"), ("record_id" = String, Path, description = "The Salesforce record id (15 or 18 characters)")),
-    responses((status = 200, body = Data<Vec<TimelineItem>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<Vec<TimelineItem>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn record_timeline(
     ApiAccess(access): ApiAccess,

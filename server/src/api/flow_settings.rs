@@ -55,7 +55,7 @@ struct SettingsParams {
     tag = "flows",
     summary = "A flow's settings and version",
     params(("flow_id" = Uuid, Path, description = "The flow")),
-    responses((status = 200, body = Data<SettingsResponse>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<SettingsResponse>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn get_settings(
     ApiAccess(access): ApiAccess,
@@ -75,7 +75,7 @@ async fn get_settings(
     summary = "Replace a flow's settings, guarded by the version read (admin)",
     params(("flow_id" = Uuid, Path, description = "The flow")),
     request_body = SettingsParams,
-    responses((status = 200, body = Data<SettingsResponse>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 409, description = "The version is stale: someone saved in between", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<SettingsResponse>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 409, description = "The version is stale: someone saved in between", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn put_settings(
     ApiAccess(access): ApiAccess,

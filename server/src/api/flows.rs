@@ -37,7 +37,7 @@ route_table! {
     tag = "flows",
     summary = "A flow's state",
     params(("flow_id" = Uuid, Path, description = "The flow")),
-    responses((status = 200, body = Data<FlowView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<FlowView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn get_flow(
     ApiAccess(access): ApiAccess,
@@ -55,7 +55,7 @@ async fn get_flow(
     tag = "flows",
     summary = "Turn a flow on (admin)",
     params(("flow_id" = Uuid, Path, description = "The flow")),
-    responses((status = 200, body = Data<FlowView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<FlowView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn enable(
     ApiAccess(access): ApiAccess,
@@ -73,7 +73,7 @@ async fn enable(
     tag = "flows",
     summary = "Turn a flow off (admin)",
     params(("flow_id" = Uuid, Path, description = "The flow")),
-    responses((status = 200, body = Data<FlowView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<FlowView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn disable(
     ApiAccess(access): ApiAccess,
@@ -105,7 +105,7 @@ impl Limit {
     tag = "flows",
     summary = "A flow's recent runs, newest first",
     params(("flow_id" = Uuid, Path, description = "The flow"), ("limit" = Option<u64>, Query, description = "Rows to return, 1 to 500 (default 50)")),
-    responses((status = 200, body = Data<Vec<RunView>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<Vec<RunView>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn runs(
     ApiAccess(access): ApiAccess,
@@ -124,7 +124,7 @@ async fn runs(
     tag = "flows",
     summary = "A flow's errors",
     params(("flow_id" = Uuid, Path, description = "The flow"), ("limit" = Option<u64>, Query, description = "Rows to return, 1 to 500 (default 50)"), ("status" = Option<String>, Query, description = "`open` (default) or `resolved`")),
-    responses((status = 200, body = Data<Vec<ErrorView>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<Vec<ErrorView>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn errors(
     ApiAccess(access): ApiAccess,
@@ -152,7 +152,7 @@ async fn errors(
     tag = "flows",
     summary = "A flow's recent runs of 'Sync existing records'",
     params(("flow_id" = Uuid, Path, description = "The flow")),
-    responses((status = 200, body = Data<Vec<BackfillView>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<Vec<BackfillView>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn backfills(
     ApiAccess(access): ApiAccess,
@@ -179,7 +179,7 @@ struct BackfillRequest {
     summary = "Sync existing records, or count what a sync would do (admin)",
     params(("flow_id" = Uuid, Path, description = "The flow")),
     request_body(content = BackfillRequest, description = "Optional; no body starts a real sync of every record"),
-    responses((status = 200, body = Data<BackfillView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 409, description = "A backfill of this flow is already running", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<BackfillView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 409, description = "A backfill of this flow is already running", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn start_backfill(
     ApiAccess(access): ApiAccess,
@@ -221,7 +221,7 @@ struct Queued {
     tag = "flows",
     summary = "Sync one record again (member)",
     params(("flow_id" = Uuid, Path, description = "The flow"), ("record_id" = String, Path, description = "The Salesforce record id (15 or 18 characters)")),
-    responses((status = 200, body = Data<Queued>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<Queued>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
 )]
 async fn retry_record(
     ApiAccess(access): ApiAccess,
@@ -246,7 +246,7 @@ async fn retry_record(
     tag = "records",
     summary = "A record's history across the tenant's flows",
     params(("record_id" = String, Path, description = "The Salesforce record id (15 or 18 characters)")),
-    responses((status = 200, body = Data<Vec<TimelineEntry>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = Data<Vec<TimelineEntry>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
 )]
 async fn timeline(
     ApiAccess(access): ApiAccess,

@@ -75,7 +75,7 @@ pub struct IntegrationsResponse {
     path = "/api/v1/integrations",
     tag = "integrations",
     summary = "The tenant's integrations with their connection states",
-    responses((status = 200, body = IntegrationsResponse), (status = 401, description = "No valid API token", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = IntegrationsResponse), (status = 401, description = "No valid API token", body = ApiErrorBody))
 )]
 async fn list_integrations(
     ApiAccess(access): ApiAccess,

@@ -31,7 +31,7 @@ pub struct MeResponse {
     path = "/api/v1/me",
     tag = "account",
     summary = "Who the token acts as: its tenant and role",
-    responses((status = 200, body = MeResponse), (status = 401, description = "No valid API token", body = ApiErrorBody))
+    responses((status = 200, description = "Success", body = MeResponse), (status = 401, description = "No valid API token", body = ApiErrorBody))
 )]
 async fn me(ApiAccess(access): ApiAccess) -> web::Json<MeResponse> {
     web::Json(MeResponse {

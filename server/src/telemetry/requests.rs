@@ -98,7 +98,7 @@ pub async fn observe_requests(
     span.in_scope(|| {
         tracing::info!(
             status = status.as_u16(),
-            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            duration_ms = elapsed.as_micros() as f64 / 1000.0,
             "request"
         )
     });
