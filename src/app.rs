@@ -4,8 +4,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::{Server, ServiceRequest};
-use actix_web::middleware::Logger;
+use actix_web::dev::Server;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use ferry_migrations::{Migrator, MigratorTrait};
@@ -14,6 +13,7 @@ use sea_orm::DatabaseConnection;
 use ferry_domain::connections::{ClientCache, GateFactory};
 use ferry_domain::sync::SyncContext;
 use ferry_jobs::JobQueues;
+use ferry_server::telemetry::{MetricsEndpoint, configure_metrics};
 
 use crate::config::Settings;
 use crate::keys::Keys;
@@ -50,6 +50,25 @@ pub async fn sync_runtime(
     Ok((ctx, queues))
 }
 
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, which is what container runtimes and systemd
+/// send to stop a process: the workers then finish their batches instead of leaving claims
+/// that only the sweeper hands out again, ten minutes later.
+pub async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => interrupted,
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
 /// The mailer for the error digests, when SMTP is configured.
 pub fn mailer(settings: &Settings) -> anyhow::Result<Option<ferry_jobs::Mailer>> {
     let (Some(url), Some(from)) = (&settings.smtp_url, &settings.smtp_from) else {
@@ -64,11 +83,44 @@ pub fn mailer(settings: &Settings) -> anyhow::Result<Option<ferry_jobs::Mailer>>
     Ok(Some(mailer))
 }
 
+/// Any fixed number, the same in every Ferry process: the key of the advisory lock that
+/// lets one process at a time migrate.
+const MIGRATION_LOCK: i64 = 0x4645_5252_595f_4d49;
+
 /// Applies pending migrations; a no-op when there are none.
+///
+/// On PostgreSQL several processes (`serve` and `worker`s started together) may get here at
+/// once; sea-orm's migrator takes no lock, so each holds a session advisory lock while it
+/// migrates and the others wait, then find nothing left to do.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None)
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Migrator::up(db, None)
+            .await
+            .context("database migration failed");
+    }
+    let mut lock = db
+        .get_postgres_connection_pool()
+        .acquire()
         .await
-        .context("database migration failed")
+        .context("cannot reach the database to migrate it")?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *lock)
+        .await
+        .context("cannot take the migration lock")?;
+    let migrated = Migrator::up(db, None)
+        .await
+        .context("database migration failed");
+    // Closing the connection would release the lock too; unlocking keeps it for the pool.
+    let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *lock)
+        .await;
+    if let Err(error) = unlocked {
+        tracing::warn!(%error, "could not release the migration lock; closing its connection");
+        drop(lock.detach());
+    }
+    migrated
 }
 
 /// A database URL without its password, for messages.
@@ -81,21 +133,6 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-/// Paths that carry a secret in their last segment are logged without it.
-fn loggable_path(req: &ServiceRequest) -> String {
-    let path = req.path();
-    for prefix in ["/invites/", "/listeners/"] {
-        if let Some(rest) = path.strip_prefix(prefix) {
-            let tail = rest
-                .split_once('/')
-                .map(|(_, t)| format!("/{t}"))
-                .unwrap_or_default();
-            return format!("{prefix}***{tail}");
-        }
-    }
-    path.to_owned()
 }
 
 /// The endpoints and demo credentials of a running sandbox, as the server shows them.
@@ -115,14 +152,57 @@ pub fn sandbox_link(sandbox: &ferry_sandbox::Sandbox) -> ferry_server::SandboxLi
     }
 }
 
+/// The Prometheus endpoint on its own address (`metrics_bind`), for `serve` and `worker`.
+pub struct MetricsServer {
+    port: u16,
+    server: Server,
+}
+
+impl MetricsServer {
+    /// Installs the metrics recorder and binds `metrics_bind`; `None` when it is not set.
+    pub fn build(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<Option<Self>> {
+        let Some(bind) = settings.metrics_bind else {
+            return Ok(None);
+        };
+        let handle = crate::telemetry::metrics::install()?;
+        let listener = TcpListener::bind(bind)
+            .with_context(|| format!("cannot listen on {bind} for metrics"))?;
+        let port = listener.local_addr()?.port();
+        let (db, token) = (db.clone(), settings.metrics_token.clone());
+        let server = HttpServer::new(move || {
+            App::new().configure(configure_metrics(MetricsEndpoint {
+                handle: handle.clone(),
+                db: db.clone(),
+                token: token.clone(),
+            }))
+        })
+        // Scrapes are few and small.
+        .workers(1)
+        .listen(listener)?
+        .run();
+        Ok(Some(Self { port, server }))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until stopped (Ctrl-C).
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
 pub struct Application {
     port: u16,
     server: Server,
+    metrics: Option<MetricsServer>,
     db: DatabaseConnection,
 }
 
 impl Application {
-    /// Binds `settings.bind` (port 0 picks a free port) and builds the server.
+    /// Binds `settings.bind` (port 0 picks a free port) and builds the server, and the metrics
+    /// endpoint when `metrics_bind` is set.
     pub fn build(settings: &Settings, keys: &Keys, sync: SyncContext) -> anyhow::Result<Self> {
         Self::build_with_sandbox(settings, keys, sync, None)
     }
@@ -136,6 +216,7 @@ impl Application {
         sandbox: Option<ferry_server::SandboxLink>,
     ) -> anyhow::Result<Self> {
         let db = sync.db.clone();
+        let metrics = MetricsServer::build(settings, &db)?;
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -153,39 +234,50 @@ impl Application {
                 mail_configured: settings.mail_configured(),
             },
         };
+        // Requests are logged by `ferry_server::telemetry`, by route pattern: raw paths can
+        // hold secrets (listener and invitation tokens).
         let server = HttpServer::new(move || {
-            App::new()
-                .wrap(
-                    Logger::new("%{path}xi %s %Dms").custom_request_replace("path", |req| {
-                        format!("{} {}", req.method(), loggable_path(req))
-                    }),
-                )
-                .configure(ferry_server::configure_app(state.clone()))
+            App::new().configure(ferry_server::configure_app(state.clone()))
         })
         .listen(listener)?
         .run();
-        Ok(Self { port, server, db })
+        Ok(Self {
+            port,
+            server,
+            metrics,
+            db,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The metrics endpoint's port, when `metrics_bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(MetricsServer::port)
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }
 
-    /// Serves until the server is stopped (Ctrl-C, or the handle).
+    /// Serves until the server is stopped (Ctrl-C, or the handle); the metrics endpoint stops
+    /// with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some(metrics) = self.metrics else {
+            return self.server.await;
+        };
+        let metrics_handle = metrics.server.handle();
+        let metrics = tokio::spawn(metrics.run());
+        let served = self.server.await;
+        metrics_handle.stop(true).await;
+        let _ = metrics.await;
+        served
     }
 
     pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
-    }
-
-    pub fn into_server(self) -> Server {
-        self.server
     }
 }
 

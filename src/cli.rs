@@ -34,6 +34,9 @@ pub enum Command {
         /// Address to listen on (overrides configuration).
         #[arg(long)]
         bind: Option<SocketAddr>,
+        /// Serve Prometheus metrics at `/metrics` on this address (overrides `metrics_bind`).
+        #[arg(long)]
+        metrics_bind: Option<SocketAddr>,
         /// Also serve the Salesforce and NetSuite simulators (ports 8081 and
         /// 8082, demo data of seed 1) in this process.
         #[arg(long)]
@@ -53,7 +56,11 @@ pub enum Command {
     /// Measure Ferry: contacts through the real product against the in-process sandbox.
     Bench(crate::bench::BenchArgs),
     /// Run only the background workers (several may share one PostgreSQL).
-    Worker,
+    Worker {
+        /// Serve Prometheus metrics at `/metrics` on this address (overrides `metrics_bind`).
+        #[arg(long)]
+        metrics_bind: Option<SocketAddr>,
+    },
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Serve the Salesforce and NetSuite simulators (the sandbox).
@@ -89,11 +96,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
             bind,
+            metrics_bind,
             sandbox,
             binds,
         } => {
             let options = commands::serve::ServeOptions {
                 bind,
+                metrics_bind,
                 sandbox: sandbox.then_some(binds),
                 demo: false,
             };
@@ -102,12 +111,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { bind, binds } => {
             let options = commands::serve::ServeOptions {
                 bind,
+                metrics_bind: None,
                 sandbox: Some(binds),
                 demo: true,
             };
             commands::serve::run(settings, options).await
         }
-        Command::Worker => commands::worker::run(settings).await,
+        Command::Worker { metrics_bind } => commands::worker::run(settings, metrics_bind).await,
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Migrate => commands::migrate::run(settings).await,
         Command::Sandbox(args) => commands::sandbox::run(args).await,

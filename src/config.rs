@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -52,6 +52,12 @@ pub struct Settings {
     /// The sender of Ferry's e-mail, e.g. `Ferry <ferry@example.com>`.
     #[serde(default)]
     pub smtp_from: Option<String>,
+    /// Where `GET /metrics` (Prometheus) is served, apart from the app. Unset: no metrics.
+    #[serde(default)]
+    pub metrics_bind: Option<SocketAddr>,
+    /// When set, `/metrics` wants `Authorization: Bearer <token>`.
+    #[serde(default)]
+    pub metrics_token: Option<SecretString>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -81,6 +87,13 @@ impl Settings {
         let settings: Settings = figment.extract()?;
         if settings.session_ttl_hours <= 0 {
             anyhow::bail!("session_ttl_hours must be positive");
+        }
+        if settings
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().trim().len() < 16)
+        {
+            anyhow::bail!("metrics_token must be at least 16 characters");
         }
         Ok(settings)
     }
@@ -134,6 +147,19 @@ mod tests {
         let s = Settings::from_figment(figment).unwrap();
         assert_eq!(s.bind.to_string(), "0.0.0.0:9000");
         assert!(!s.is_embedded_database());
+    }
+
+    #[test]
+    fn metrics_are_off_unless_an_address_is_given_and_a_short_token_is_refused() {
+        let s = Settings::from_figment(Figment::new()).unwrap();
+        assert!(s.metrics_bind.is_none() && s.metrics_token.is_none());
+        let figment = Figment::new()
+            .merge(Serialized::default("metrics_bind", "127.0.0.1:9464"))
+            .merge(Serialized::default("metrics_token", "a-long-enough-token"));
+        let s = Settings::from_figment(figment).unwrap();
+        assert_eq!(s.metrics_bind.unwrap().port(), 9464);
+        let figment = Figment::new().merge(Serialized::default("metrics_token", "short"));
+        assert!(Settings::from_figment(figment).is_err());
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! What both clients share about outbound HTTP: a client with timeouts and no redirects, and
 //! authorization headers marked sensitive so `Debug` output of requests never shows them.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{ConnectorError, System};
+use crate::metrics::{self, Endpoint};
 
 /// Time allowed to open a connection, separate from the whole-request timeout so an
 /// unreachable host fails fast.
@@ -43,15 +44,54 @@ pub(crate) fn sensitive(system: System, value: &str) -> Result<HeaderValue, Conn
     Ok(header)
 }
 
-/// Reads a response body as text, classifying a broken body as transient.
-pub(crate) async fn body_text(
+/// A remote answer, read whole.
+pub(crate) struct Exchange {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+/// Sends a request and reads its answer: the one place every request of both clients (data
+/// calls and token requests) goes through, so each is counted and timed once, by endpoint
+/// class rather than URL. A failure to send or to read the body is classified as transient.
+pub(crate) async fn exchange(
     system: System,
-    response: reqwest::Response,
-) -> Result<String, ConnectorError> {
-    response
-        .text()
-        .await
-        .map_err(|e| ConnectorError::from_transport(system, e))
+    endpoint: Endpoint,
+    request: reqwest::RequestBuilder,
+) -> Result<Exchange, ConnectorError> {
+    let started = Instant::now();
+    let answer = async {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ConnectorError::from_transport(system, e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| ConnectorError::from_transport(system, e))?;
+        Ok(Exchange {
+            status,
+            headers,
+            body,
+        })
+    }
+    .await;
+    let elapsed = started.elapsed();
+    metrics::record_request(
+        system,
+        endpoint,
+        answer.as_ref().ok().map(|a| a.status),
+        elapsed,
+    );
+    tracing::debug!(
+        endpoint = endpoint.as_str(),
+        status = answer.as_ref().ok().map(|a| a.status),
+        elapsed_ms = elapsed.as_millis() as u64,
+        "{system} answered"
+    );
+    answer
 }
 
 /// Decodes a JSON success body; a body that does not match is the remote breaking the

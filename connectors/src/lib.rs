@@ -17,7 +17,9 @@
 pub mod error;
 pub mod escape;
 mod http;
+pub mod metrics;
 pub mod netsuite;
 pub mod salesforce;
 
 pub use error::{ConnectorError, ErrorKind, System};
+pub use metrics::Endpoint;

@@ -5,6 +5,8 @@
 
 pub mod digests;
 pub mod housekeeping;
+pub mod metrics;
+pub mod queue_stats;
 pub mod queues;
 pub mod sync_jobs;
 pub mod wakeups;

@@ -14,6 +14,7 @@ use ferry_domain::sync::SyncContext;
 
 use crate::digests::{Mailer, send_error_digests};
 use crate::housekeeping::run_housekeeping;
+use crate::metrics;
 use crate::queues::JobQueues;
 use crate::sync_jobs::{self, RunBackfill, SyncFlow};
 
@@ -35,17 +36,17 @@ const SQLITE_POLL: Duration = Duration::from_millis(100);
 const POSTGRES_POLL: Duration = Duration::from_millis(50);
 
 async fn housekeeping_tick(_tick: Tick, db: Data<DatabaseConnection>) -> Result<(), BoxDynError> {
-    run_housekeeping(&db).await?;
+    metrics::timed("housekeeping", run_housekeeping(&db)).await?;
     Ok(())
 }
 
 async fn sweep_tick(_tick: Tick, ctx: Data<SyncContext>) -> Result<(), BoxDynError> {
-    sync_jobs::sweep(&ctx).await?;
+    metrics::timed("sweep", sync_jobs::sweep(&ctx)).await?;
     Ok(())
 }
 
 async fn poll_tick(_tick: Tick, ctx: Data<SyncContext>) -> Result<(), BoxDynError> {
-    sync_jobs::poll(&ctx).await?;
+    metrics::timed("poll", sync_jobs::poll(&ctx)).await?;
     Ok(())
 }
 
@@ -54,17 +55,17 @@ async fn digest_tick(
     mailer: Data<Mailer>,
     ctx: Data<SyncContext>,
 ) -> Result<(), BoxDynError> {
-    send_error_digests(&ctx.db, &mailer).await?;
+    metrics::timed("digest", send_error_digests(&ctx.db, &mailer)).await?;
     Ok(())
 }
 
 async fn sync_flow(job: SyncFlow, ctx: Data<SyncContext>) -> Result<(), BoxDynError> {
-    sync_jobs::sync_flow(&ctx, &job).await?;
+    metrics::timed("sync", sync_jobs::sync_flow(&ctx, &job)).await?;
     Ok(())
 }
 
 async fn run_backfill(job: RunBackfill, ctx: Data<SyncContext>) -> Result<(), BoxDynError> {
-    sync_jobs::run_backfill(&ctx, &job).await?;
+    metrics::timed("backfill", sync_jobs::run_backfill(&ctx, &job)).await?;
     Ok(())
 }
 

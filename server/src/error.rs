@@ -5,7 +5,6 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use ferry_domain::DomainError;
-use serde_json::json;
 
 use crate::layout::Layout;
 
@@ -178,8 +177,11 @@ impl ResponseError for ApiError {
                     errors
                         .0
                         .iter()
-                        .map(|e| json!({ "field": e.field, "message": e.message }))
-                        .collect::<Vec<_>>(),
+                        .map(|e| FieldProblem {
+                            field: e.field.to_string(),
+                            message: e.message.clone(),
+                        })
+                        .collect(),
                 ),
             ),
             ApiError::Domain(e) if status.is_server_error() => (
@@ -189,14 +191,40 @@ impl ResponseError for ApiError {
             ),
             ApiError::Domain(e) => (e.code(), e.to_string(), None),
         };
-        let mut body = json!({ "error": { "code": code, "message": message } });
-        if let Some(fields) = fields {
-            body["error"]["fields"] = json!(fields);
-        }
+        let body = ApiErrorBody {
+            error: ApiErrorDetail {
+                code,
+                message,
+                fields,
+            },
+        };
         let mut resp = HttpResponse::build(status);
         if status == StatusCode::UNAUTHORIZED {
             resp.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"ferry\""));
         }
         resp.json(body)
     }
+}
+
+/// The body of every API error: `{"error": {"code": "...", "message": "...", "fields": [...]}}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ApiErrorBody {
+    pub error: ApiErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ApiErrorDetail {
+    /// Stable code: `unauthorized`, `not_found`, `invalid_input`, `forbidden`, `conflict`,
+    /// `unauthenticated`, `database_error`, `internal_error`.
+    pub code: &'static str,
+    pub message: String,
+    /// For `invalid_input`: which fields were refused and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldProblem>>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod routes;
 pub mod session;
 pub mod state;
+pub mod telemetry;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
@@ -45,6 +46,7 @@ pub fn configure_app(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 .wrap(from_fn(session::web_session))
                 .wrap(Compress::default())
                 .wrap(security_headers())
+                .wrap(from_fn(telemetry::observe_requests))
                 .configure(routes::configure)
                 .default_service(web::to(not_found)),
         );

@@ -108,6 +108,8 @@ impl Bench {
             session_key: None,
             smtp_url: None,
             smtp_from: None,
+            metrics_bind: None,
+            metrics_token: None,
         };
         let app =
             Application::build_with_sandbox(&settings, &keys, sync.clone(), Some(link.clone()))?;

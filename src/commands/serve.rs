@@ -8,7 +8,7 @@ use ferry_domain::demo::{DEMO_EMAIL, DEMO_PASSWORD, ensure_demo_tenant};
 use ferry_sandbox::salesforce::outbound::OutboundRuleParams;
 use ferry_sandbox::{Sandbox, SandboxOptions};
 
-use crate::app::{Application, open_database, sandbox_link, sync_runtime};
+use crate::app::{Application, open_database, sandbox_link, shutdown_signal, sync_runtime};
 use crate::config::Settings;
 use crate::keys::Keys;
 
@@ -26,6 +26,8 @@ pub struct SandboxBinds {
 /// What `serve` runs besides the app.
 pub struct ServeOptions {
     pub bind: Option<SocketAddr>,
+    /// Where to serve `/metrics`, over the configured `metrics_bind`.
+    pub metrics_bind: Option<SocketAddr>,
     /// Serve the simulators in this process.
     pub sandbox: Option<SandboxBinds>,
     /// Set up the demo tenant (needs the sandbox).
@@ -35,9 +37,15 @@ pub struct ServeOptions {
 /// The demo data set the in-process sandbox loads.
 const SEED: u64 = 1;
 
+/// How long the workers may take to finish their batches once the server stopped.
+const WORKERS_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub async fn run(mut settings: Settings, options: ServeOptions) -> anyhow::Result<()> {
     if let Some(bind) = options.bind {
         settings.bind = bind;
+    }
+    if let Some(bind) = options.metrics_bind {
+        settings.metrics_bind = Some(bind);
     }
     let keys = Keys::load_or_create(
         &settings.data_dir,
@@ -111,6 +119,9 @@ pub async fn run(mut settings: Settings, options: ServeOptions) -> anyhow::Resul
     } else {
         println!("Ferry is running at {url}");
     }
+    if let Some(port) = app.metrics_port() {
+        println!("Metrics: http://{host}:{port}/metrics");
+    }
     if settings.is_embedded_database() {
         println!(
             "Using the embedded SQLite database in {} (set DATABASE_URL for PostgreSQL).",
@@ -125,11 +136,18 @@ pub async fn run(mut settings: Settings, options: ServeOptions) -> anyhow::Resul
     if mailer.is_none() {
         println!("E-mail is not configured (smtp_url, smtp_from): error digests are off.");
     }
-    let workers = tokio::spawn(ferry_jobs::run_workers(sync, queues, mailer, async {
-        tokio::signal::ctrl_c().await
-    }));
+    let workers = tokio::spawn(ferry_jobs::run_workers(
+        sync,
+        queues,
+        mailer,
+        shutdown_signal(),
+    ));
     app.run_until_stopped().await?;
-    workers.abort();
+    // The same signal stopped the server and the workers; let running batches finish.
+    let abort = workers.abort_handle();
+    if tokio::time::timeout(WORKERS_GRACE, workers).await.is_err() {
+        abort.abort();
+    }
     if let Some(sandbox) = sandbox {
         sandbox.stop().await;
     }

@@ -1,10 +1,16 @@
-//! `ferry worker`: background workers only.
+//! `ferry worker`: background workers only, and the metrics endpoint when asked for (a worker
+//! has no web server of its own to be scraped through).
 
-use crate::app::{mailer, open_database, sync_runtime};
+use std::net::SocketAddr;
+
+use crate::app::{MetricsServer, mailer, open_database, shutdown_signal, sync_runtime};
 use crate::config::Settings;
 use crate::keys::Keys;
 
-pub async fn run(settings: Settings) -> anyhow::Result<()> {
+pub async fn run(mut settings: Settings, metrics_bind: Option<SocketAddr>) -> anyhow::Result<()> {
+    if let Some(bind) = metrics_bind {
+        settings.metrics_bind = Some(bind);
+    }
     // The worker decrypts connection secrets, so it needs the same master key as `serve`.
     let keys = Keys::load_or_create(
         &settings.data_dir,
@@ -13,10 +19,17 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     )?;
     let db = open_database(&settings).await?;
     let (sync, queues) = sync_runtime(&keys, &db).await?;
+    let metrics = MetricsServer::build(&settings, &db)?;
     println!("Ferry worker started.");
+    if let (Some(metrics), Some(bind)) = (&metrics, settings.metrics_bind) {
+        println!("Metrics: http://{}:{}/metrics", bind.ip(), metrics.port());
+    }
+    let metrics = metrics.map(|m| tokio::spawn(m.run()));
     let mailer = mailer(&settings)?;
-    ferry_jobs::run_workers(sync, queues, mailer, async {
-        tokio::signal::ctrl_c().await
-    })
-    .await
+    let worked = ferry_jobs::run_workers(sync, queues, mailer, shutdown_signal()).await;
+    // The metrics server stops on the same signal.
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
+    worked
 }

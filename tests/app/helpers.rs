@@ -13,35 +13,17 @@ use secrecy::SecretSlice;
 
 pub const PASSWORD: &str = "correct horse battery";
 
-/// Where a test's database lives, and how to remove it afterwards.
-enum TestDb {
+/// A fresh database for one test: a PostgreSQL database created for it (dropped with this
+/// value) when `FERRY_TEST_DATABASE_URL` is set, else a SQLite file in a temporary folder.
+pub enum TestDatabase {
     Postgres { admin_url: String, name: String },
     Sqlite { _dir: tempfile::TempDir },
 }
 
-pub struct TestApp {
-    pub address: String,
-    pub db: DatabaseConnection,
-    /// A fresh in-process sandbox per test, offered by "Use the sandbox".
-    pub sandbox: ferry_sandbox::Sandbox,
-    /// The app's sync runtime, for driving jobs (polls, sweeps) directly.
-    #[allow(dead_code)]
-    pub sync: ferry_domain::sync::SyncContext,
-    store: TestDb,
-    handle: actix_web::dev::ServerHandle,
-    workers: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl TestApp {
-    pub async fn spawn() -> TestApp {
-        // `FERRY_TEST_LOG=ferry_domain=debug,info` shows what the app did in a failing test.
-        if let Ok(filter) = std::env::var("FERRY_TEST_LOG") {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-                .with_test_writer()
-                .try_init();
-        }
-        let (url, store) = match std::env::var("FERRY_TEST_DATABASE_URL") {
+impl TestDatabase {
+    /// The new database and its URL.
+    pub async fn create() -> (TestDatabase, String) {
+        match std::env::var("FERRY_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("ferry_test_{}", uuid::Uuid::new_v4().simple());
                 let admin = Database::connect(&admin_url)
@@ -53,7 +35,7 @@ impl TestApp {
                     .expect("create test database");
                 admin.close().await.ok();
                 let url = replace_db_name(&admin_url, &name);
-                (url, TestDb::Postgres { admin_url, name })
+                (TestDatabase::Postgres { admin_url, name }, url)
             }
             _ => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -61,11 +43,82 @@ impl TestApp {
                     "sqlite://{}?mode=rwc",
                     dir.path().join("test.sqlite").display()
                 );
-                (url, TestDb::Sqlite { _dir: dir })
+                (TestDatabase::Sqlite { _dir: dir }, url)
             }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let TestDatabase::Postgres { admin_url, name } = self else {
+            return;
         };
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        // A separate thread with its own runtime drops the database (the test's runtime may
+        // be blocked here); FORCE ends the connections a pool still holds.
+        let cleanup = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    admin.execute_unprepared(&sql).await.ok();
+                    admin.close().await.ok();
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    /// The Prometheus endpoint, on its own port like in production.
+    #[allow(dead_code)]
+    pub metrics_address: String,
+    /// The bearer token `/metrics` wants.
+    #[allow(dead_code)]
+    pub metrics_token: String,
+    pub db: DatabaseConnection,
+    /// A fresh in-process sandbox per test, offered by "Use the sandbox".
+    pub sandbox: ferry_sandbox::Sandbox,
+    /// The app's sync runtime, for driving jobs (polls, sweeps) directly.
+    #[allow(dead_code)]
+    pub sync: ferry_domain::sync::SyncContext,
+    handle: actix_web::dev::ServerHandle,
+    workers: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    // Dropped last: the server and workers stop before their database goes.
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(true).await
+    }
+
+    /// The app without background workers: what is queued stays queued.
+    #[allow(dead_code)]
+    pub async fn spawn_without_workers() -> TestApp {
+        Self::spawn_with(false).await
+    }
+
+    async fn spawn_with(run_workers: bool) -> TestApp {
+        // `FERRY_TEST_LOG=ferry_domain=debug,info` shows what the app did in a failing test.
+        if let Ok(filter) = std::env::var("FERRY_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
+        let (database, url) = TestDatabase::create().await;
         let db = ferry_domain::db::connect(&url).await.expect("connect");
         migrate(&db).await.expect("migrate");
+        let metrics_token = format!("metrics-{}", uuid::Uuid::new_v4().simple());
         let settings = Settings {
             database_url: Some(url),
             data_dir: std::env::temp_dir(),
@@ -78,6 +131,8 @@ impl TestApp {
             session_key: None,
             smtp_url: None,
             smtp_from: None,
+            metrics_bind: Some("127.0.0.1:0".parse().unwrap()),
+            metrics_token: Some(metrics_token.clone().into()),
         };
         let keys = Keys {
             master: SecretSlice::from(random_bytes()),
@@ -89,12 +144,14 @@ impl TestApp {
         let (sync, queues) = ferry::app::sync_runtime(&keys, &db)
             .await
             .expect("sync runtime");
-        let workers = tokio::spawn(ferry_jobs::run_workers(
-            sync.clone(),
-            queues,
-            None,
-            std::future::pending(),
-        ));
+        let workers = run_workers.then(|| {
+            tokio::spawn(ferry_jobs::run_workers(
+                sync.clone(),
+                queues,
+                None,
+                std::future::pending(),
+            ))
+        });
         let app = Application::build_with_sandbox(
             &settings,
             &keys,
@@ -103,16 +160,22 @@ impl TestApp {
         )
         .expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = format!(
+            "http://127.0.0.1:{}",
+            app.metrics_port().expect("metrics are served")
+        );
         let handle = app.server_handle();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
+            metrics_address,
+            metrics_token,
             db,
             sandbox,
             sync,
-            store,
             handle,
             workers,
+            _database: database,
         }
     }
 
@@ -158,29 +221,9 @@ impl Drop for TestApp {
         // Ask the server to stop without waiting: it runs on this test's
         // runtime, which is blocked here, so awaiting would deadlock.
         drop(self.handle.stop(false));
-        self.workers.abort();
-        let TestDb::Postgres { admin_url, name } = &self.store else {
-            return;
-        };
-        let (admin_url, name) = (admin_url.clone(), name.clone());
-        // A separate thread with its own runtime drops the database; FORCE
-        // ends the connections the pool still holds.
-        let cleanup = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                if let Ok(admin) = Database::connect(&admin_url).await {
-                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    admin.execute_unprepared(&sql).await.ok();
-                    admin.close().await.ok();
-                }
-            });
-        });
-        let _ = cleanup.join();
+        if let Some(workers) = &self.workers {
+            workers.abort();
+        }
     }
 }
 

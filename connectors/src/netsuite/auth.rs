@@ -16,6 +16,7 @@ use super::config::{AssertionAlgorithm, NetsuiteConfig};
 use super::errors;
 use crate::error::{ConnectorError, System};
 use crate::http;
+use crate::metrics::Endpoint;
 
 const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// The assertion is used once, right away; NetSuite allows up to an hour.
@@ -129,17 +130,16 @@ impl TokenCache {
             ("client_assertion_type", CLIENT_ASSERTION_TYPE),
             ("client_assertion", assertion.as_str()),
         ];
-        let response = self
+        let request = self
             .http
             .post(token_url)
             .header(reqwest::header::ACCEPT, "application/json")
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| ConnectorError::from_transport(System::Netsuite, e))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = http::body_text(System::Netsuite, response).await?;
+            .form(&form);
+        let http::Exchange {
+            status,
+            headers,
+            body,
+        } = http::exchange(System::Netsuite, Endpoint::Token, request).await?;
         if !(200..300).contains(&status) {
             let err = errors::token_error(status, &headers, &body);
             tracing::warn!(error = %err, "NetSuite refused the token request");

@@ -19,6 +19,7 @@ use super::gate::{ConcurrencyGate, Priority, SemaphoreGate};
 use super::oauth1;
 use crate::error::{ConnectorError, ErrorKind, System};
 use crate::http;
+use crate::metrics::{self, Endpoint};
 
 /// NetSuite's base concurrency limit (Standard tier without SuiteCloud Plus).
 pub const DEFAULT_CONCURRENCY: u32 = 5;
@@ -55,6 +56,8 @@ enum Auth {
 
 /// One request, kept whole so it can be replayed.
 pub(crate) struct Call<'a> {
+    /// What kind of call this is, for metrics.
+    pub endpoint: Endpoint,
     pub method: Method,
     /// Path below `/services/rest/`.
     pub path: String,
@@ -64,8 +67,9 @@ pub(crate) struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    pub fn new(method: Method, path: String) -> Self {
+    pub fn new(endpoint: Endpoint, method: Method, path: String) -> Self {
         Self {
+            endpoint,
             method,
             path,
             query: Vec::new(),
@@ -203,9 +207,11 @@ impl NetsuiteClient {
         }
     }
 
-    #[tracing::instrument(name = "netsuite_call", skip_all, fields(method = %call.method, path = %call.path))]
+    #[tracing::instrument(name = "netsuite_call", skip_all, fields(method = %call.method, endpoint = call.endpoint.as_str(), path = %call.path))]
     pub(crate) async fn send(&self, call: &Call<'_>) -> Result<Answer, ConnectorError> {
+        let asked = Instant::now();
         let _slot = self.inner.gate.acquire(self.priority).await?;
+        metrics::record_slot_wait(self.priority, asked.elapsed());
         let mut url = self.inner.config.rest_url(&call.path)?;
         if !call.query.is_empty() {
             url.query_pairs_mut()
@@ -217,6 +223,7 @@ impl NetsuiteClient {
             Err(err) => {
                 tracing::debug!(error = %err, "NetSuite call failed");
                 if err.kind == ErrorKind::RateLimited {
+                    metrics::count_rejection();
                     self.inner.gate.rate_limited();
                 }
             }
@@ -323,19 +330,8 @@ impl NetsuiteClient {
         if let Some(body) = call.body {
             request = request.json(body);
         }
-        let started = Instant::now();
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ConnectorError::from_transport(System::Netsuite, e))?;
-        let status = response.status().as_u16();
-        tracing::debug!(
-            status,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "NetSuite answered"
-        );
-        let headers = response.headers().clone();
-        let body = http::body_text(System::Netsuite, response).await?;
+        let answer = http::exchange(System::Netsuite, call.endpoint, request).await?;
+        let (status, headers, body) = (answer.status, answer.headers, answer.body);
         Ok(Attempt {
             status,
             headers,

@@ -37,6 +37,7 @@ pub enum Priority {
 /// Admission of requests to one NetSuite account.
 pub trait ConcurrencyGate: Send + Sync {
     /// Waits until a request may be sent (requests over the limit wait rather than fail).
+    /// A request that has to wait is counted with [`crate::metrics::count_slot_wait`].
     fn acquire(&self, priority: Priority) -> BoxFuture<'_, Result<GatePermit, ConnectorError>>;
 
     /// NetSuite refused a request for concurrency: send fewer at once for a while, since other
@@ -97,12 +98,17 @@ impl ConcurrencyGate for SemaphoreGate {
                         .map_err(|_| closed())?,
                 ),
             };
-            let permit = self
-                .semaphore
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| closed())?;
+            let permit = match self.semaphore.clone().try_acquire_owned() {
+                Ok(permit) => permit,
+                Err(_) => {
+                    crate::metrics::count_slot_wait(priority);
+                    self.semaphore
+                        .clone()
+                        .acquire_owned()
+                        .await
+                        .map_err(|_| closed())?
+                }
+            };
             Ok(GatePermit::new((permit, backfill)))
         })
     }

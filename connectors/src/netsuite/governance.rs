@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::client::{Call, NetsuiteClient};
 use crate::error::{ConnectorError, System};
 use crate::http;
+use crate::metrics::Endpoint;
 
 /// The account's concurrency limits (field names UNCONFIRMED for REST, so all optional).
 #[derive(Debug, Clone, Deserialize)]
@@ -20,7 +21,11 @@ pub struct GovernanceLimits {
 
 impl NetsuiteClient {
     pub async fn governance_limits(&self) -> Result<GovernanceLimits, ConnectorError> {
-        let call = Call::new(Method::GET, "system/v1/governanceLimits".to_string());
+        let call = Call::new(
+            Endpoint::Governance,
+            Method::GET,
+            "system/v1/governanceLimits".to_string(),
+        );
         let answer = self.send(&call).await?;
         http::decode(System::Netsuite, &answer.body)
     }

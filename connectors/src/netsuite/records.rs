@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::client::{Call, NetsuiteClient};
 use crate::error::{ConnectorError, System};
 use crate::http::{self, segment};
+use crate::metrics::Endpoint;
 
 /// The internal id: the last path segment of `Location`.
 fn id_from_location(headers: &HeaderMap) -> Option<String> {
@@ -37,8 +38,12 @@ impl NetsuiteClient {
         record_type: &str,
         body: &Value,
     ) -> Result<String, ConnectorError> {
-        let call =
-            Call::new(Method::POST, format!("record/v1/{}", segment(record_type))).body(body);
+        let call = Call::new(
+            Endpoint::Record,
+            Method::POST,
+            format!("record/v1/{}", segment(record_type)),
+        )
+        .body(body);
         let answer = self.send(&call).await?;
         id_from_location(&answer.headers).ok_or_else(|| {
             ConnectorError::config(
@@ -74,7 +79,7 @@ impl NetsuiteClient {
         path: String,
         fields: Option<&[&str]>,
     ) -> Result<T, ConnectorError> {
-        let mut call = Call::new(Method::GET, path);
+        let mut call = Call::new(Endpoint::Record, Method::GET, path);
         if let Some(fields) = fields {
             call = call.query("fields", fields.join(","));
         }
@@ -89,7 +94,12 @@ impl NetsuiteClient {
         id: &str,
         body: &Value,
     ) -> Result<(), ConnectorError> {
-        let call = Call::new(Method::PATCH, record_path(record_type, id)).body(body);
+        let call = Call::new(
+            Endpoint::Record,
+            Method::PATCH,
+            record_path(record_type, id),
+        )
+        .body(body);
         self.send(&call).await.map(|_| ())
     }
 
@@ -101,16 +111,25 @@ impl NetsuiteClient {
         external_id: &str,
         body: &Value,
     ) -> Result<Option<String>, ConnectorError> {
-        let call = Call::new(Method::PUT, external_path(record_type, external_id)).body(body);
+        let call = Call::new(
+            Endpoint::Record,
+            Method::PUT,
+            external_path(record_type, external_id),
+        )
+        .body(body);
         let answer = self.send(&call).await?;
         Ok(id_from_location(&answer.headers))
     }
 
     /// Deletes a record.
     pub async fn delete_record(&self, record_type: &str, id: &str) -> Result<(), ConnectorError> {
-        self.send(&Call::new(Method::DELETE, record_path(record_type, id)))
-            .await
-            .map(|_| ())
+        self.send(&Call::new(
+            Endpoint::Record,
+            Method::DELETE,
+            record_path(record_type, id),
+        ))
+        .await
+        .map(|_| ())
     }
 }
 

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::client::{Call, NetsuiteClient};
 use crate::error::{ConnectorError, System};
 use crate::http;
+use crate::metrics::Endpoint;
 
 /// Largest page NetSuite serves.
 pub const MAX_PAGE_SIZE: u32 = 1000;
@@ -53,11 +54,15 @@ impl NetsuiteClient {
             ));
         }
         let body = json!({ "q": query });
-        let call = Call::new(Method::POST, "query/v1/suiteql".to_string())
-            .query("limit", limit.to_string())
-            .query("offset", offset.to_string())
-            .header("Prefer", "transient")
-            .body(&body);
+        let call = Call::new(
+            Endpoint::Suiteql,
+            Method::POST,
+            "query/v1/suiteql".to_string(),
+        )
+        .query("limit", limit.to_string())
+        .query("offset", offset.to_string())
+        .header("Prefer", "transient")
+        .body(&body);
         let answer = self.send(&call).await?;
         let raw: RawPage = http::decode(System::Netsuite, &answer.body)?;
         let items = raw

@@ -16,6 +16,7 @@ use super::config::{SalesforceConfig, SalesforceCredentials};
 use super::errors;
 use crate::error::{ConnectorError, System};
 use crate::http;
+use crate::metrics::Endpoint;
 
 const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// Salesforce refuses an `exp` more than 3 minutes ahead; 2 minutes leaves a minute for clock
@@ -157,19 +158,18 @@ impl TokenCache {
                 form
             }
         };
-        let response = self
+        let request = self
             .http
             .post(self.config.token_url()?)
             .header(reqwest::header::ACCEPT, "application/json")
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| ConnectorError::from_transport(System::Salesforce, e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = http::body_text(System::Salesforce, response).await?;
-        if !status.is_success() {
-            let err = errors::token_error(status.as_u16(), &headers, &body);
+            .form(&form);
+        let http::Exchange {
+            status,
+            headers,
+            body,
+        } = http::exchange(System::Salesforce, Endpoint::Token, request).await?;
+        if !(200..300).contains(&status) {
+            let err = errors::token_error(status, &headers, &body);
             tracing::warn!(error = %err, "Salesforce refused the token request");
             return Err(err);
         }

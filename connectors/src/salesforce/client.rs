@@ -3,7 +3,6 @@
 //! expired session, records `Sforce-Limit-Info` and turns failures into [`ConnectorError`]s.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
@@ -16,6 +15,7 @@ use super::errors;
 use super::limits::LimitInfo;
 use crate::error::{ConnectorError, System};
 use crate::http;
+use crate::metrics::Endpoint;
 
 const LIMIT_INFO: &str = "Sforce-Limit-Info";
 
@@ -34,6 +34,8 @@ struct Inner {
 
 /// One data-call request; kept whole so it can be replayed after a token renewal.
 pub(crate) struct Call<'a> {
+    /// What kind of call this is, for metrics.
+    pub endpoint: Endpoint,
     pub method: Method,
     /// Path from the instance root, e.g. `/services/data/v67.0/sobjects/Contact`.
     pub path: String,
@@ -43,8 +45,9 @@ pub(crate) struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    pub fn new(method: Method, path: String) -> Self {
+    pub fn new(endpoint: Endpoint, method: Method, path: String) -> Self {
         Self {
+            endpoint,
             method,
             path,
             query: Vec::new(),
@@ -134,7 +137,7 @@ impl SalesforceClient {
         format!("/services/data/{}/{}", self.inner.config.api_version, rest)
     }
 
-    #[tracing::instrument(name = "salesforce_call", skip_all, fields(method = %call.method, path = %call.path))]
+    #[tracing::instrument(name = "salesforce_call", skip_all, fields(method = %call.method, endpoint = call.endpoint.as_str(), path = %call.path))]
     pub(crate) async fn send(&self, call: &Call<'_>) -> Result<Answer, ConnectorError> {
         let session = self.inner.tokens.session().await?;
         let (status, headers, body) = self.send_once(&session, call).await?;
@@ -181,23 +184,12 @@ impl SalesforceClient {
         if let Some(body) = call.body {
             request = request.json(body);
         }
-        let started = Instant::now();
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ConnectorError::from_transport(System::Salesforce, e))?;
-        let status = response.status().as_u16();
-        tracing::debug!(
-            status,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "Salesforce answered"
-        );
-        let headers = response.headers().clone();
-        if let Some(info) = headers.get(LIMIT_INFO).and_then(|v| v.to_str().ok()) {
+        let answer = http::exchange(System::Salesforce, call.endpoint, request).await?;
+        if let Some(info) = answer.headers.get(LIMIT_INFO).and_then(|v| v.to_str().ok()) {
             *self.inner.limits.lock().unwrap_or_else(|p| p.into_inner()) =
                 Some(LimitInfo::parse(info));
         }
-        let body = http::body_text(System::Salesforce, response).await?;
+        let (status, headers, body) = (answer.status, answer.headers, answer.body);
         Ok((status, headers, body))
     }
 }

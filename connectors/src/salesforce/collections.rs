@@ -9,6 +9,7 @@ use super::client::{Call, SalesforceClient};
 use super::errors;
 use crate::error::{ConnectorError, System};
 use crate::http;
+use crate::metrics::Endpoint;
 
 /// Most records one sObject Collections request may carry.
 pub const MAX_COLLECTION_RECORDS: usize = 200;
@@ -92,7 +93,12 @@ impl SalesforceClient {
             })
             .collect();
         let body = json!({ "allOrNone": all_or_none, "records": records });
-        let call = Call::new(Method::PATCH, self.data_path("composite/sobjects")).body(&body);
+        let call = Call::new(
+            Endpoint::SobjectCollections,
+            Method::PATCH,
+            self.data_path("composite/sobjects"),
+        )
+        .body(&body);
         let answer = self.send(&call).await?;
         http::decode(System::Salesforce, &answer.body)
     }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::client::{Call, SalesforceClient};
 use crate::error::{ConnectorError, System};
 use crate::http::{self, segment};
+use crate::metrics::Endpoint;
 
 /// An object's metadata.
 #[derive(Debug, Clone, Deserialize)]
@@ -74,7 +75,9 @@ impl SalesforceClient {
     /// Describes one object (`/sobjects/{name}/describe`).
     pub async fn describe(&self, sobject: &str) -> Result<SObjectDescribe, ConnectorError> {
         let path = self.data_path(&format!("sobjects/{}/describe", segment(sobject)));
-        let answer = self.send(&Call::new(Method::GET, path)).await?;
+        let answer = self
+            .send(&Call::new(Endpoint::Describe, Method::GET, path))
+            .await?;
         http::decode(System::Salesforce, &answer.body)
     }
 }

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use super::client::{Call, SalesforceClient};
 use crate::error::{ConnectorError, System};
 use crate::http;
+use crate::metrics::Endpoint;
 
 /// One batch of query results.
 #[derive(Debug, Clone, Deserialize)]
@@ -50,7 +51,8 @@ impl SalesforceClient {
         } else {
             "query"
         };
-        let mut call = Call::new(Method::GET, self.data_path(resource)).query("q", soql);
+        let mut call =
+            Call::new(Endpoint::Soql, Method::GET, self.data_path(resource)).query("q", soql);
         if let Some(size) = options.batch_size {
             call = call.header("Sforce-Query-Options", format!("batchSize={size}"));
         }
@@ -70,7 +72,11 @@ impl SalesforceClient {
             ));
         }
         let answer = self
-            .send(&Call::new(Method::GET, next_records_url.to_string()))
+            .send(&Call::new(
+                Endpoint::Soql,
+                Method::GET,
+                next_records_url.to_string(),
+            ))
             .await?;
         http::decode(System::Salesforce, &answer.body)
     }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::client::{Call, SalesforceClient};
 use crate::error::{ConnectorError, System};
 use crate::http::{self, segment};
+use crate::metrics::Endpoint;
 
 #[derive(Deserialize)]
 struct SaveResult {
@@ -66,7 +67,7 @@ impl SalesforceClient {
         path: String,
         fields: Option<&[&str]>,
     ) -> Result<T, ConnectorError> {
-        let mut call = Call::new(Method::GET, path);
+        let mut call = Call::new(Endpoint::Sobject, Method::GET, path);
         if let Some(fields) = fields {
             call = call.query("fields", fields.join(","));
         }
@@ -81,6 +82,7 @@ impl SalesforceClient {
         fields: &Value,
     ) -> Result<String, ConnectorError> {
         let call = Call::new(
+            Endpoint::Sobject,
             Method::POST,
             format!("{}/", self.sobject_path(sobject, &[])),
         )
@@ -97,13 +99,22 @@ impl SalesforceClient {
         id: &str,
         fields: &Value,
     ) -> Result<(), ConnectorError> {
-        let call = Call::new(Method::PATCH, self.sobject_path(sobject, &[id])).body(fields);
+        let call = Call::new(
+            Endpoint::Sobject,
+            Method::PATCH,
+            self.sobject_path(sobject, &[id]),
+        )
+        .body(fields);
         self.send(&call).await.map(|_| ())
     }
 
     /// Deletes a record.
     pub async fn delete_record(&self, sobject: &str, id: &str) -> Result<(), ConnectorError> {
-        let call = Call::new(Method::DELETE, self.sobject_path(sobject, &[id]));
+        let call = Call::new(
+            Endpoint::Sobject,
+            Method::DELETE,
+            self.sobject_path(sobject, &[id]),
+        );
         self.send(&call).await.map(|_| ())
     }
 
@@ -116,8 +127,12 @@ impl SalesforceClient {
         value: &str,
         fields: &Value,
     ) -> Result<UpsertOutcome, ConnectorError> {
-        let call =
-            Call::new(Method::PATCH, self.sobject_path(sobject, &[field, value])).body(fields);
+        let call = Call::new(
+            Endpoint::Sobject,
+            Method::PATCH,
+            self.sobject_path(sobject, &[field, value]),
+        )
+        .body(fields);
         let answer = self.send(&call).await?;
         if answer.status == 204 || answer.body.trim().is_empty() {
             return Ok(UpsertOutcome {

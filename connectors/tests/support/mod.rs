@@ -273,6 +273,14 @@ impl LogCapture {
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
+        // Callsite interest is cached process-wide. While a single dispatcher exists,
+        // tracing computes the interest of a callsite first hit on another test's thread from
+        // that thread's default (none: "never"), and this thread's subscriber then misses the
+        // callsite's events. A second dispatcher kept for the whole process makes tracing ask
+        // every registered dispatcher instead.
+        static SECOND_DISPATCHER: std::sync::OnceLock<tracing::Dispatch> =
+            std::sync::OnceLock::new();
+        SECOND_DISPATCHER.get_or_init(|| tracing::Dispatch::new(tracing_subscriber::registry()));
         (capture, tracing::subscriber::set_default(subscriber))
     }
 

@@ -100,7 +100,10 @@ pub fn parse_system(value: &str) -> Option<SystemKind> {
 
 /// The raw fields of a connection form or JSON body, as sent. Every field is optional on the
 /// wire; [`ConnectionInput::parse`] decides what each auth kind needs.
-#[derive(Debug, Default, Deserialize)]
+///
+/// Secrets are `write_only` in the API's schema, with no default shown (a `SecretString` has
+/// no value to show).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ConnectionParams {
     pub auth_kind: String,
@@ -114,19 +117,26 @@ pub struct ConnectionParams {
     pub algorithm: String,
     /// NetSuite: requests at once (the account's concurrency limit); blank = 5.
     pub concurrency_limit: String,
+    #[schema(value_type = Option<String>, write_only, default)]
     pub private_key_pem: Option<SecretString>,
+    #[schema(value_type = Option<String>, write_only, default)]
     pub client_secret: Option<SecretString>,
+    #[schema(value_type = Option<String>, write_only, default)]
     pub refresh_token: Option<SecretString>,
     /// Salesforce JWT bearer: the connected app's consumer key (not a secret).
     /// NetSuite TBA: the integration's consumer key (a secret).
+    #[schema(value_type = Option<String>, write_only, default)]
     pub consumer_key: Option<SecretString>,
+    #[schema(value_type = Option<String>, write_only, default)]
     pub consumer_secret: Option<SecretString>,
+    #[schema(value_type = Option<String>, write_only, default)]
     pub token_id: Option<SecretString>,
+    #[schema(value_type = Option<String>, write_only, default)]
     pub token_secret: Option<SecretString>,
 }
 
 /// Non-secret settings, stored as JSON in `connections.settings`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ConnectionSettings {
     #[serde(skip_serializing_if = "Option::is_none")]

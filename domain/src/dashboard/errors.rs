@@ -96,7 +96,7 @@ impl ErrorScope {
 }
 
 /// One error as the lists, the error page and the API show it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorItem {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -160,7 +160,7 @@ fn serialize_cursor<S: serde::Serializer>(c: &Option<Cursor>, s: S) -> Result<S:
 }
 
 /// A count that stops at [`COUNT_CAP`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Count {
     pub n: u64,
     /// There are more than `n`.
@@ -336,7 +336,7 @@ pub async fn get_error(
 }
 
 /// Errors of one root cause: same flow, kind, code and message template.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SignatureGroup {
     pub signature: String,
     pub count: i64,
@@ -568,7 +568,7 @@ pub fn support_actor(support: &SupportAccess) -> Actor {
 }
 
 /// What a retry queued.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Requeued {
     /// Errors matched.
     pub errors: u64,

@@ -78,7 +78,8 @@ impl Cursor {
 
 /// The error filter as it arrives: strings from a query string, a form or JSON. Unknown and
 /// empty fields are ignored, so a link never fails to parse.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ErrorFilterParams {
     /// `open` (default) or `resolved`.

@@ -19,7 +19,7 @@ use crate::ids::FlowId;
 use crate::tenancy::Tenant;
 
 /// One record's outcome in one run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct OutcomeItem {
     pub id: Uuid,
     pub flow_id: Uuid,
@@ -106,7 +106,8 @@ pub fn decision_summary(detail: &Value) -> Option<String> {
     })
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct OutcomeFilterParams {
     pub flow: String,

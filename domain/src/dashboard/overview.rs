@@ -26,7 +26,7 @@ use crate::tenancy::Tenant;
 pub const CHART_HOURS: i64 = 24 * 7;
 
 /// One flow of an integration, as the dashboard names it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FlowRef {
     pub id: FlowId,
     pub name: String,
@@ -119,7 +119,7 @@ pub async fn integration_flows(
 }
 
 /// Records synced and failed in one hour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct HourBucket {
     pub start: DateTime<Utc>,
     /// Created or updated in NetSuite.
@@ -129,7 +129,7 @@ pub struct HourBucket {
 }
 
 /// One flow on the dashboard.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FlowSummary {
     pub flow: FlowRef,
     pub last_run: Option<RunView>,
@@ -141,7 +141,7 @@ pub struct FlowSummary {
 }
 
 /// The whole dashboard summary.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct IntegrationSummary {
     pub flows: Vec<FlowSummary>,
     pub open_errors: i64,

@@ -20,7 +20,8 @@ use crate::sync::reads::RunView;
 use crate::tenancy::Tenant;
 
 /// The run filter as it arrives.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct RunFilterParams {
     pub flow: String,

@@ -18,7 +18,7 @@ use crate::sync::events::EventSource;
 use crate::tenancy::{SupportAccess, Tenant};
 
 /// One line of the timeline.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TimelineItem {
     pub at: DateTime<Utc>,
     pub flow_id: Uuid,

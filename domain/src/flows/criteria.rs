@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::fields::SourceField;
 use super::record::SourceRecord;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Combinator {
     #[default]
@@ -28,7 +28,7 @@ impl Combinator {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Operator {
     Equals,
@@ -94,7 +94,7 @@ impl Operator {
 }
 
 /// `field operator value`. `in_list` values are separated by commas.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Condition {
     pub field: SourceField,
     pub op: Operator,
@@ -102,7 +102,7 @@ pub struct Condition {
     pub value: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Group {
     #[serde(default, rename = "match")]
     pub combinator: Combinator,
@@ -110,7 +110,7 @@ pub struct Group {
 }
 
 /// No groups means every record qualifies.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Criteria {
     #[serde(default, rename = "match")]
     pub combinator: Combinator,

@@ -14,7 +14,7 @@ fn is_identifier(s: &str) -> bool {
 
 /// A Salesforce field of the source object, or of its parent (`Account.Name`): one optional
 /// relationship step.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct SourceField(String);
 
@@ -57,7 +57,7 @@ impl<'de> Deserialize<'de> for SourceField {
 
 /// A NetSuite record field (`firstName`, `company`). SuiteQL names the same column in lower
 /// case.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct TargetField(String);
 

@@ -20,7 +20,7 @@ use crate::sync::listener::listener_token;
 use crate::tenancy::{Role, TenantAccess};
 
 /// A flow as its page and the API show it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FlowView {
     pub id: FlowId,
     pub integration_id: IntegrationId,

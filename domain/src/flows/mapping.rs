@@ -10,7 +10,7 @@ use super::fields::{SourceField, TargetField};
 use super::record::SourceRecord;
 
 /// Where a value comes from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ValueSource {
     /// A field of the source record (or of its parent: `Account.Name`).
@@ -40,13 +40,13 @@ impl ValueSource {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ValueMapEntry {
     pub from: String,
     pub to: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Transform {
     Trim,
@@ -103,7 +103,7 @@ impl Transform {
 }
 
 /// `target ← source` through `transforms`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldMapping {
     pub target: TargetField,
     pub source: ValueSource,

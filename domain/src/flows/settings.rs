@@ -13,7 +13,7 @@ use super::mapping::{FieldMapping, ValueSource};
 pub const SETTINGS_SCHEMA: u32 = 1;
 
 /// One `target field ← source value` pair of a lookup criterion.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LookupPair {
     pub target: TargetField,
     pub source: ValueSource,
@@ -30,7 +30,7 @@ impl LookupPair {
 
 /// How an existing target record is found before one is created: by the primary criterion
 /// (every pair equal), else by the secondary one. Several matches are an error, never a guess.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LookupCriteria {
     #[serde(default)]
     pub primary: Vec<LookupPair>,
@@ -38,7 +38,7 @@ pub struct LookupCriteria {
     pub secondary: Vec<LookupPair>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FlowSettings {
     pub schema: u32,
     #[serde(default)]

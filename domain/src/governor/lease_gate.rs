@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
+use ferry_connectors::metrics;
 use ferry_connectors::netsuite::{ConcurrencyGate, GatePermit, Priority};
 use ferry_connectors::{ConnectorError, ErrorKind, System};
 use sea_orm::{DatabaseConnection, DbErr};
@@ -155,12 +156,21 @@ impl PgLeaseGate {
                     .map_err(|_| closed())?,
             ),
         };
-        let local = shared
-            .local
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| closed())?;
+        // Counted once per request, whether it waits here or for a row below.
+        let mut counted_wait = false;
+        let local = match shared.local.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                metrics::count_slot_wait(priority);
+                counted_wait = true;
+                shared
+                    .local
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| closed())?
+            }
+        };
         shared.ensure_slots().await.map_err(store_error)?;
         let mut waiting = None;
         let mut pause = shared.options.first_pause();
@@ -181,6 +191,10 @@ impl PgLeaseGate {
                 return Ok(GatePermit::new(lease));
             }
             lease.defuse();
+            if !counted_wait {
+                metrics::count_slot_wait(priority);
+                counted_wait = true;
+            }
             if priority == Priority::RealTime {
                 waiting.get_or_insert_with(|| Waiting::start(shared.clone()));
                 shared.mark_waiting().await;

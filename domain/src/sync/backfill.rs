@@ -39,7 +39,7 @@ pub const CANCELED: &str = "canceled";
 pub const FAILED: &str = "failed";
 
 /// A backfill as pages and the API show it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct BackfillView {
     pub id: Uuid,
     pub flow_id: Uuid,
@@ -276,6 +276,11 @@ fn reason_key(reason: &str) -> String {
 }
 
 /// Runs (or resumes) a backfill until done, canceled or failed.
+#[tracing::instrument(
+    name = "backfill",
+    skip_all,
+    fields(backfill_id = %backfill_id, tenant_id, flow_id, flow, run_id)
+)]
 pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), DbErr> {
     let Some(row) = backfill::Entity::find_by_id(backfill_id)
         .one(&ctx.db)
@@ -297,6 +302,10 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
     let Some(flow_row) = flow::Entity::find_by_id(row.flow_id).one(&ctx.db).await? else {
         return Ok(());
     };
+    let span = tracing::Span::current();
+    span.record("tenant_id", tracing::field::display(flow_row.tenant_id));
+    span.record("flow_id", tracing::field::display(flow_row.id));
+    span.record("flow", flow_row.flow_key.as_str());
     let Some(def) = definition(&flow_row.flow_key) else {
         return finish(ctx, row, FAILED, Some("unknown flow".to_owned())).await;
     };
@@ -340,6 +349,7 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
         if row.dry_run { "dry_run" } else { "backfill" },
     )
     .await?;
+    span.record("run_id", tracing::field::display(run_id));
     let mut run_counts = Counts::default();
     loop {
         // A cancel from the page lands between pages.
@@ -455,6 +465,7 @@ pub async fn run_backfill(ctx: &SyncContext, backfill_id: Uuid) -> Result<(), Db
             let retried = !retry.is_empty();
             events::add(&tx, flow_row.tenant_id, flow_row.id, retry).await?;
             tx.commit().await?;
+            super::telemetry::report_outcomes(&flow_row.flow_key, &applied);
             if retried {
                 ctx.waker.wake(flow_row.id).await;
             }

@@ -2,6 +2,7 @@
 //! outcomes, retry what may pass later, and wake the records that waited for these.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 use chrono::{Duration, Utc};
 use rand::Rng;
@@ -14,6 +15,7 @@ use super::events::{self, Claimed, EventSource, NewEvent};
 use super::plan::{Planned, fetch_records, plan};
 use super::records::{self, Counts, FailureRecord, Outcome, RunContext};
 use super::sql;
+use super::telemetry;
 use crate::connections::{ClientsError, IntegrationClients};
 use crate::entities::{flow, record_link};
 use crate::flows::{FlowDefinition, FlowSettings, LinkState, definition};
@@ -46,6 +48,7 @@ pub struct DrainReport {
 }
 
 /// Processes due events of `flow_id` until none are left.
+#[tracing::instrument(name = "sync_flow", skip_all, fields(flow_id = %flow_id))]
 pub async fn drain_flow(ctx: &SyncContext, flow_id: Uuid) -> Result<DrainReport, SyncError> {
     let mut report = DrainReport::default();
     loop {
@@ -305,6 +308,7 @@ async fn record_batch(
     }
     records::finish_run(&tx, run_id, counts).await?;
     tx.commit().await?;
+    telemetry::report_outcomes(&flow_row.flow_key, &results);
     Ok((counts, synced))
 }
 
@@ -332,11 +336,19 @@ pub async fn requeue_waiting(
     Ok(())
 }
 
+/// One batch: the span names the tenant, flow and run, so every event of the batch (down to
+/// each record's outcome) carries them.
+#[tracing::instrument(
+    name = "sync_batch",
+    skip_all,
+    fields(flow_id = %flow_id, records = claimed.len(), tenant_id, flow, run_id)
+)]
 async fn process_claimed(
     ctx: &SyncContext,
     flow_id: Uuid,
     claimed: Vec<Claimed>,
 ) -> Result<Counts, SyncError> {
+    let started = Instant::now();
     let Some(flow_row) = flow::Entity::find_by_id(flow_id).one(&ctx.db).await? else {
         let ids: Vec<Uuid> = claimed.iter().map(|c| c.id).collect();
         events::finish(&ctx.db, &ids).await?;
@@ -347,9 +359,13 @@ async fn process_claimed(
         by_record.entry(c.record_id.clone()).or_default().push(c);
     }
     let ids: Vec<String> = by_record.keys().cloned().collect();
+    let span = tracing::Span::current();
+    span.record("tenant_id", tracing::field::display(flow_row.tenant_id));
+    span.record("flow", flow_row.flow_key.as_str());
     let tx = sql::bookkeeping(&ctx.db).await?;
     let run_id = records::start_run(&tx, flow_row.tenant_id, flow_id, trigger_of(&claimed)).await?;
     tx.commit().await?;
+    span.record("run_id", tracing::field::display(run_id));
     let applied = match definition(&flow_row.flow_key) {
         Some(def) => sync_records(ctx, &flow_row, def, &ids, false).await?,
         None => every_record(
@@ -362,9 +378,8 @@ async fn process_claimed(
     if has_children && !synced.is_empty() {
         requeue_waiting(ctx, flow_row.tenant_id, &synced).await?;
     }
+    telemetry::record_batch_duration(&flow_row.flow_key, started.elapsed());
     tracing::info!(
-        flow = %flow_row.flow_key,
-        tenant_id = %flow_row.tenant_id,
         processed = counts.processed,
         created = counts.created,
         updated = counts.updated,

@@ -106,7 +106,9 @@ fn same_org(a: &str, b: &str) -> bool {
     a.len() >= 15 && b.len() >= 15 && a[..15] == b[..15]
 }
 
-/// Checks, stores and wakes: the handler answers `Ack` only after this returned `Ok`.
+/// Checks, stores and wakes: the handler answers `Ack` only after this returned `Ok`. The
+/// span names the tenant and flow once the token proved whose they are (never the token).
+#[tracing::instrument(name = "listener", skip_all, fields(tenant_id, flow_id, flow))]
 pub async fn accept(
     ctx: &SyncContext,
     key: &SecretSlice<u8>,
@@ -114,6 +116,10 @@ pub async fn accept(
     body: &[u8],
 ) -> Result<Accepted, ListenerError> {
     let flow_row = verify_token(&ctx.db, key, token).await?;
+    let span = tracing::Span::current();
+    span.record("tenant_id", tracing::field::display(flow_row.tenant_id));
+    span.record("flow_id", tracing::field::display(flow_row.id));
+    span.record("flow", flow_row.flow_key.as_str());
     let message = inbox::parse(body)?;
     let definition = definition(&flow_row.flow_key).ok_or(ListenerError::UnknownListener)?;
     let sf = connection::Entity::find()
@@ -146,6 +152,12 @@ pub async fn accept(
         });
     }
     let notifications = message.notifications.len();
+    let record_ids = message
+        .notifications
+        .iter()
+        .map(|n| n.record_id.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
     let new_events: Vec<NewEvent> = message
         .notifications
         .into_iter()
@@ -169,6 +181,7 @@ pub async fn accept(
         .await
         .map_err(storage)?;
     tx.commit().await.map_err(storage)?;
+    tracing::info!(notifications, new, record_ids, "outbound message stored");
     // Redelivered messages wake too: a lost wake-up of the first delivery is repaired here.
     ctx.waker.wake(flow_row.id).await;
     Ok(Accepted {

@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod backfill;
+pub mod backlog;
 pub mod engine;
 pub mod events;
 pub mod listener;
@@ -18,6 +19,7 @@ pub mod records;
 pub mod retry;
 pub mod signature;
 pub(crate) mod sql;
+pub mod telemetry;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -12,7 +12,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::ids::FlowId;
 use crate::tenancy::Tenant;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RunView {
     pub id: Uuid,
     pub flow_id: Uuid,
@@ -29,7 +29,7 @@ pub struct RunView {
     pub duration_ms: Option<i64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorView {
     pub id: Uuid,
     pub flow_id: Uuid,
@@ -49,7 +49,7 @@ pub struct ErrorView {
 }
 
 /// One line of a record's timeline: a trigger that arrived, or what a run did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
     pub flow_id: Uuid,

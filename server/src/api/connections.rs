@@ -14,8 +14,9 @@ use ferry_domain::integrations::SystemKind;
 use ferry_domain::tenancy::Role;
 
 use super::ApiAccess;
-use super::integrations::ConnectionResponse as StateResponse;
+use super::integrations::ConnectionStateResponse;
 use crate::error::ApiError;
+use crate::error::ApiErrorBody;
 use crate::routes::{Access, route_table};
 use crate::state::AppState;
 
@@ -26,14 +27,14 @@ route_table! {
 }
 
 /// One connection, without secrets: only the names of the stored secret fields.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ConnectionResponse {
     pub system: &'static str,
     /// `jwt_bearer`, `refresh_token`, `client_credentials`, `tba`, or null when not set up.
     pub auth_kind: Option<&'static str>,
     pub settings: ConnectionSettings,
     pub stored_secrets: Vec<String>,
-    pub status: StateResponse,
+    pub status: ConnectionStateResponse,
     pub last_tested_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -50,12 +51,12 @@ impl From<&ConnectionView> for ConnectionResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ConnectionsResponse {
     pub data: Vec<ConnectionResponse>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TestResponse {
     pub ok: bool,
     pub message: String,
@@ -66,6 +67,14 @@ fn system_of(segment: &str) -> Result<SystemKind, ApiError> {
     parse_system(segment).ok_or(ApiError::Domain(DomainError::NotFound))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations/{integration_id}/connections",
+    tag = "connections",
+    summary = "An integration's connections, without secrets",
+    params(("integration_id" = Uuid, Path, description = "The integration")),
+    responses((status = 200, description = "Success", body = ConnectionsResponse), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn list_connections(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -79,6 +88,15 @@ async fn list_connections(
 
 /// The body is read as bytes and parsed here, so a missing token is always answered 401
 /// before any complaint about the body.
+#[utoipa::path(
+    post,
+    path = "/api/v1/integrations/{integration_id}/connections/{system}",
+    tag = "connections",
+    summary = "Create or replace a connection (admin)",
+    params(("integration_id" = Uuid, Path, description = "The integration"), ("system" = String, Path, description = "`salesforce` or `netsuite`")),
+    request_body = ConnectionParams,
+    responses((status = 200, description = "Success", body = ConnectionResponse), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn save_connection(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -104,6 +122,14 @@ async fn save_connection(
     Ok(web::Json((&view).into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/integrations/{integration_id}/connections/{system}/test",
+    tag = "connections",
+    summary = "Test a connection against the remote system (admin)",
+    params(("integration_id" = Uuid, Path, description = "The integration"), ("system" = String, Path, description = "`salesforce` or `netsuite`")),
+    responses((status = 200, description = "Success", body = TestResponse), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn test_connection(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,

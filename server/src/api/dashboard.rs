@@ -19,8 +19,9 @@ use ferry_domain::ids::IntegrationId;
 use ferry_domain::sync::reads::RunView;
 use ferry_domain::tenancy::{Role, TenantAccess};
 
-use super::ApiAccess;
+use super::{ApiAccess, Data, data};
 use crate::error::ApiError;
+use crate::error::ApiErrorBody;
 use crate::routes::{Access, route_table};
 use crate::state::AppState;
 
@@ -39,17 +40,8 @@ route_table! {
     Get "/api/v1/integrations/{integration_id}/records/{record_id}/timeline" => record_timeline [Access::Api(Role::Viewer)];
 }
 
-#[derive(Serialize)]
-pub struct Data<T> {
-    pub data: T,
-}
-
-fn data<T>(data: T) -> web::Json<Data<T>> {
-    web::Json(Data { data })
-}
-
 /// A page of a list: the rows, the cursor of the next page, and (for errors) the count.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Listed<T> {
     pub data: Vec<T>,
     /// Pass as `after` for the next page; `null` on the last page.
@@ -86,6 +78,14 @@ async fn integration(
     Ok(overview::integration_flows(&state.db, &access.tenant, id).await?)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations/{integration_id}/summary",
+    tag = "integrations",
+    summary = "Each flow's numbers and the last 24 hours",
+    params(("integration_id" = Uuid, Path, description = "The integration")),
+    responses((status = 200, description = "Success", body = Data<IntegrationSummary>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn summary(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -97,6 +97,14 @@ async fn summary(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations/{integration_id}/errors",
+    tag = "errors",
+    summary = "An integration's errors, filtered, newest first (keyset paged)",
+    params(("integration_id" = Uuid, Path, description = "The integration"), ErrorFilterParams, ("limit" = Option<u64>, Query, description = "Rows to return, 1 to 500 (default 50)")),
+    responses((status = 200, description = "Success", body = Listed<ErrorItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn list_errors(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -118,6 +126,14 @@ async fn list_errors(
     Ok(listed(page, Some(total)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations/{integration_id}/errors/groups",
+    tag = "errors",
+    summary = "Errors grouped by signature (same flow, kind, code and message)",
+    params(("integration_id" = Uuid, Path, description = "The integration"), ErrorFilterParams, ("limit" = Option<u64>, Query, description = "Rows to return, 1 to 500 (default 50)")),
+    responses((status = 200, description = "Success", body = Data<Vec<SignatureGroup>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn error_groups(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -138,7 +154,7 @@ async fn error_groups(
 }
 
 /// A bulk action's body: `{"ids": [...]}` or `{"filter": {"kind": "validation", …}}`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 struct BulkRequest {
     ids: Option<Vec<Uuid>>,
@@ -162,6 +178,15 @@ fn bulk_target(body: &[u8]) -> Result<Target, DomainError> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/integrations/{integration_id}/errors/retry",
+    tag = "errors",
+    summary = "Retry the errors named by ids or matching a filter (member)",
+    params(("integration_id" = Uuid, Path, description = "The integration")),
+    request_body = BulkRequest,
+    responses((status = 200, description = "Success", body = Data<Requeued>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn retry_errors(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -183,11 +208,20 @@ async fn retry_errors(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Resolved {
     resolved: u64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/integrations/{integration_id}/errors/resolve",
+    tag = "errors",
+    summary = "Resolve the errors named by ids or matching a filter without syncing (member)",
+    params(("integration_id" = Uuid, Path, description = "The integration")),
+    request_body = BulkRequest,
+    responses((status = 200, description = "Success", body = Data<Resolved>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn resolve_errors(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -202,6 +236,14 @@ async fn resolve_errors(
     Ok(data(Resolved { resolved }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/errors/{error_id}",
+    tag = "errors",
+    summary = "One error",
+    params(("error_id" = Uuid, Path, description = "The error")),
+    responses((status = 200, description = "Success", body = Data<ErrorItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn get_error(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -212,6 +254,14 @@ async fn get_error(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/errors/{error_id}/retry",
+    tag = "errors",
+    summary = "Retry one error's record (member)",
+    params(("error_id" = Uuid, Path, description = "The error")),
+    responses((status = 200, description = "Success", body = Data<Requeued>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn retry_error(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -229,6 +279,14 @@ async fn retry_error(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/errors/{error_id}/resolve",
+    tag = "errors",
+    summary = "Resolve one error without syncing (member)",
+    params(("error_id" = Uuid, Path, description = "The error")),
+    responses((status = 200, description = "Success", body = Data<ErrorItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn resolve_error(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -241,6 +299,14 @@ async fn resolve_error(
     Ok(data(errors::get_error(&state.db, &scope, *id).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations/{integration_id}/runs",
+    tag = "runs",
+    summary = "An integration's runs, newest first (keyset paged)",
+    params(("integration_id" = Uuid, Path, description = "The integration"), RunFilterParams),
+    responses((status = 200, description = "Success", body = Listed<RunView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn list_runs(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -261,7 +327,7 @@ async fn list_runs(
     Ok(listed(page, None))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RunWithRecords {
     run: RunView,
     records: Vec<OutcomeItem>,
@@ -269,12 +335,22 @@ struct RunWithRecords {
     next: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 struct AfterQuery {
+    /// The `next` cursor of the previous page of records.
     after: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/runs/{run_id}",
+    tag = "runs",
+    summary = "One run and the records it processed (keyset paged)",
+    params(("run_id" = Uuid, Path, description = "The run"), AfterQuery),
+    responses((status = 200, description = "Success", body = Data<RunWithRecords>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn get_run(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -291,6 +367,14 @@ async fn get_run(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations/{integration_id}/outcomes",
+    tag = "records",
+    summary = "Record outcomes (created, updated, skipped…), newest first (keyset paged)",
+    params(("integration_id" = Uuid, Path, description = "The integration"), OutcomeFilterParams),
+    responses((status = 200, description = "Success", body = Listed<OutcomeItem>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn list_outcomes(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -311,6 +395,14 @@ async fn list_outcomes(
     Ok(listed(page, None))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations/{integration_id}/records/{record_id}/timeline",
+    tag = "records",
+    summary = "A record's history in one integration, with decisions and errors",
+    params(("integration_id" = Uuid, Path, description = "The integration"), ("record_id" = String, Path, description = "The Salesforce record id (15 or 18 characters)")),
+    responses((status = 200, description = "Success", body = Data<Vec<TimelineItem>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn record_timeline(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,

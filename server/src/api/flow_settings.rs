@@ -11,9 +11,9 @@ use ferry_domain::flows::save::{self, StoredSettings};
 use ferry_domain::ids::FlowId;
 use ferry_domain::tenancy::Role;
 
-use super::ApiAccess;
-use super::flows::Data;
+use super::{ApiAccess, Data};
 use crate::error::ApiError;
+use crate::error::ApiErrorBody;
 use crate::routes::{Access, route_table};
 use crate::state::AppState;
 
@@ -23,7 +23,7 @@ route_table! {
 }
 
 /// A flow's settings and the version to send back when replacing them.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SettingsResponse {
     pub flow_id: FlowId,
     pub version: i32,
@@ -43,12 +43,20 @@ impl From<StoredSettings> for SettingsResponse {
 }
 
 /// `PUT` body: the version read, and the whole new settings.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SettingsParams {
     version: i32,
     settings: FlowSettings,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/flows/{flow_id}/settings",
+    tag = "flows",
+    summary = "A flow's settings and version",
+    params(("flow_id" = Uuid, Path, description = "The flow")),
+    responses((status = 200, description = "Success", body = Data<SettingsResponse>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn get_settings(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -60,6 +68,15 @@ async fn get_settings(
     }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/flows/{flow_id}/settings",
+    tag = "flows",
+    summary = "Replace a flow's settings, guarded by the version read (admin)",
+    params(("flow_id" = Uuid, Path, description = "The flow")),
+    request_body = SettingsParams,
+    responses((status = 200, description = "Success", body = Data<SettingsResponse>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 409, description = "The version is stale: someone saved in between", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn put_settings(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,

@@ -13,8 +13,9 @@ use ferry_domain::sync::reads::{self, ErrorView, RunView, TimelineEntry};
 use ferry_domain::sync::retry;
 use ferry_domain::tenancy::Role;
 
-use super::ApiAccess;
+use super::{ApiAccess, Data, data};
 use crate::error::ApiError;
+use crate::error::ApiErrorBody;
 use crate::routes::{Access, route_table};
 use crate::state::AppState;
 
@@ -30,15 +31,14 @@ route_table! {
     Get "/api/v1/records/{record_id}/timeline" => timeline [Access::Api(Role::Viewer)];
 }
 
-#[derive(Serialize)]
-pub struct Data<T> {
-    pub data: T,
-}
-
-fn data<T>(data: T) -> web::Json<Data<T>> {
-    web::Json(Data { data })
-}
-
+#[utoipa::path(
+    get,
+    path = "/api/v1/flows/{flow_id}",
+    tag = "flows",
+    summary = "A flow's state",
+    params(("flow_id" = Uuid, Path, description = "The flow")),
+    responses((status = 200, description = "Success", body = Data<FlowView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn get_flow(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -49,6 +49,14 @@ async fn get_flow(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/flows/{flow_id}/enable",
+    tag = "flows",
+    summary = "Turn a flow on (admin)",
+    params(("flow_id" = Uuid, Path, description = "The flow")),
+    responses((status = 200, description = "Success", body = Data<FlowView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn enable(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -59,6 +67,14 @@ async fn enable(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/flows/{flow_id}/disable",
+    tag = "flows",
+    summary = "Turn a flow off (admin)",
+    params(("flow_id" = Uuid, Path, description = "The flow")),
+    responses((status = 200, description = "Success", body = Data<FlowView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn disable(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -83,6 +99,14 @@ impl Limit {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/flows/{flow_id}/runs",
+    tag = "flows",
+    summary = "A flow's recent runs, newest first",
+    params(("flow_id" = Uuid, Path, description = "The flow"), ("limit" = Option<u64>, Query, description = "Rows to return, 1 to 500 (default 50)")),
+    responses((status = 200, description = "Success", body = Data<Vec<RunView>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn runs(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -94,6 +118,14 @@ async fn runs(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/flows/{flow_id}/errors",
+    tag = "flows",
+    summary = "A flow's errors",
+    params(("flow_id" = Uuid, Path, description = "The flow"), ("limit" = Option<u64>, Query, description = "Rows to return, 1 to 500 (default 50)"), ("status" = Option<String>, Query, description = "`open` (default) or `resolved`")),
+    responses((status = 200, description = "Success", body = Data<Vec<ErrorView>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn errors(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -114,6 +146,14 @@ async fn errors(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/flows/{flow_id}/backfills",
+    tag = "flows",
+    summary = "A flow's recent runs of 'Sync existing records'",
+    params(("flow_id" = Uuid, Path, description = "The flow")),
+    responses((status = 200, description = "Success", body = Data<Vec<BackfillView>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn backfills(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -124,7 +164,7 @@ async fn backfills(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 struct BackfillRequest {
     #[serde(default)]
     dry_run: bool,
@@ -132,6 +172,15 @@ struct BackfillRequest {
     modified_since: Option<DateTime<Utc>>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/flows/{flow_id}/backfills",
+    tag = "flows",
+    summary = "Sync existing records, or count what a sync would do (admin)",
+    params(("flow_id" = Uuid, Path, description = "The flow")),
+    request_body(content = BackfillRequest, description = "Optional; no body starts a real sync of every record"),
+    responses((status = 200, description = "Success", body = Data<BackfillView>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 409, description = "A backfill of this flow is already running", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn start_backfill(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -161,11 +210,19 @@ async fn start_backfill(
     Ok(data(view))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Queued {
     queued: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/flows/{flow_id}/records/{record_id}/retry",
+    tag = "flows",
+    summary = "Sync one record again (member)",
+    params(("flow_id" = Uuid, Path, description = "The flow"), ("record_id" = String, Path, description = "The Salesforce record id (15 or 18 characters)")),
+    responses((status = 200, description = "Success", body = Data<Queued>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 403, description = "The token's role is too low", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody), (status = 422, description = "Invalid input", body = ApiErrorBody))
+)]
 async fn retry_record(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,
@@ -183,6 +240,14 @@ async fn retry_record(
     Ok(data(Queued { queued: true }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/records/{record_id}/timeline",
+    tag = "records",
+    summary = "A record's history across the tenant's flows",
+    params(("record_id" = String, Path, description = "The Salesforce record id (15 or 18 characters)")),
+    responses((status = 200, description = "Success", body = Data<Vec<TimelineEntry>>), (status = 401, description = "No valid API token", body = ApiErrorBody), (status = 404, description = "Not found, or another tenant's", body = ApiErrorBody))
+)]
 async fn timeline(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,

@@ -8,6 +8,7 @@ use ferry_domain::tenancy::Role;
 
 use super::ApiAccess;
 use crate::error::ApiError;
+use crate::error::ApiErrorBody;
 use crate::routes::{Access, route_table};
 use crate::state::AppState;
 
@@ -15,15 +16,15 @@ route_table! {
     Get "/api/v1/integrations" => list_integrations [Access::Api(Role::Viewer)];
 }
 
-#[derive(Serialize)]
-pub struct ConnectionResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ConnectionStateResponse {
     /// `not_connected`, `untested`, `ok` or `broken`.
     pub state: &'static str,
     pub last_checked_at: Option<chrono::DateTime<chrono::Utc>>,
     pub error: Option<String>,
 }
 
-impl From<&ConnectionState> for ConnectionResponse {
+impl From<&ConnectionState> for ConnectionStateResponse {
     fn from(s: &ConnectionState) -> Self {
         let (state, last_checked_at, error) = match s {
             ConnectionState::NotConnected => ("not_connected", None, None),
@@ -39,13 +40,13 @@ impl From<&ConnectionState> for ConnectionResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IntegrationResponse {
     pub id: String,
     pub name: String,
     pub environment: String,
-    pub salesforce: ConnectionResponse,
-    pub netsuite: ConnectionResponse,
+    pub salesforce: ConnectionStateResponse,
+    pub netsuite: ConnectionStateResponse,
     pub flows_on: usize,
     pub flows_total: usize,
 }
@@ -64,11 +65,18 @@ impl From<&IntegrationTile> for IntegrationResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IntegrationsResponse {
     pub data: Vec<IntegrationResponse>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations",
+    tag = "integrations",
+    summary = "The tenant's integrations with their connection states",
+    responses((status = 200, description = "Success", body = IntegrationsResponse), (status = 401, description = "No valid API token", body = ApiErrorBody))
+)]
 async fn list_integrations(
     ApiAccess(access): ApiAccess,
     state: web::Data<AppState>,

@@ -64,15 +64,7 @@ async fn receive(
         body.extend_from_slice(&chunk);
     }
     match listener::accept(&state.sync, &state.master_key, &token, &body).await {
-        Ok(accepted) => {
-            tracing::debug!(
-                flow_id = %accepted.flow_id,
-                notifications = accepted.notifications,
-                new = accepted.new,
-                "outbound message stored"
-            );
-            soap(StatusCode::OK, ack_response())
-        }
+        Ok(_) => soap(StatusCode::OK, ack_response()),
         Err(error) => {
             match &error {
                 ListenerError::Storage(detail) => {

@@ -119,4 +119,5 @@ areas!(
     api::flows,
     api::flow_settings,
     api::dashboard,
+    api::openapi,
 );
