@@ -114,6 +114,50 @@ fn condition_sql(values: &[(TargetField, String, bool)]) -> String {
     format!("({})", parts.join(" AND "))
 }
 
+/// The batch's criteria as SuiteQL conditions. Single-field criteria become one `IN` list
+/// per field: a shorter query for NetSuite (whose queries have a length limit) and one
+/// comparison per row instead of one per record. Several fields stay a conjunction per record.
+fn criteria_sql(all: Vec<Vec<(TargetField, String, bool)>>) -> Vec<String> {
+    let mut singles: BTreeMap<(String, bool), Vec<String>> = BTreeMap::new();
+    let mut conjunctions = Vec::new();
+    for values in all {
+        match values.as_slice() {
+            [(field, value, reference)] => {
+                let value = if *reference {
+                    value.clone()
+                } else {
+                    value.to_lowercase()
+                };
+                singles
+                    .entry((field.column(), *reference))
+                    .or_default()
+                    .push(value);
+            }
+            _ => conjunctions.push(condition_sql(&values)),
+        }
+    }
+    let mut out = Vec::new();
+    for ((column, reference), mut values) in singles {
+        values.sort();
+        values.dedup();
+        let list = values
+            .iter()
+            .map(|v| suiteql_string(v))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(if reference {
+            format!("{column} IN ({list})")
+        } else {
+            // NetSuite compares strings case-sensitively; people's e-mails differ in case.
+            format!("LOWER({column}) IN ({list})")
+        });
+    }
+    conjunctions.sort();
+    conjunctions.dedup();
+    out.extend(conjunctions);
+    out
+}
+
 /// Internal ids are numbers; anything else in the write-back field (a hand edit) names no
 /// record and must not reach the query, where NetSuite would fail the conversion.
 pub fn usable_internal_id(value: Option<&str>) -> Option<&str> {
@@ -145,7 +189,7 @@ pub fn batch_query(
         }
         for pairs in [&settings.lookup.primary, &settings.lookup.secondary] {
             if let Some(values) = criterion_values(pairs, key.record, key.parent_target) {
-                criteria.push(condition_sql(&values));
+                criteria.push(values);
             }
         }
     }
@@ -163,9 +207,7 @@ pub fn batch_query(
     if !external_ids.is_empty() {
         clauses.push(format!("externalid IN ({})", list(&external_ids)));
     }
-    criteria.sort();
-    criteria.dedup();
-    clauses.extend(criteria);
+    clauses.extend(criteria_sql(criteria));
     if clauses.is_empty() {
         return None;
     }
@@ -278,7 +320,7 @@ mod tests {
         assert!(q.starts_with("SELECT id, externalid, firstname, lastname, email, phone, mobilephone, title, company FROM contact WHERE "), "{q}");
         assert!(q.contains("id IN ('77')"), "{q}");
         assert!(q.contains("externalid IN ('003A', '003B')"), "{q}");
-        assert!(q.contains("(LOWER(email) = 'o''brien@x.com')"), "{q}");
+        assert!(q.contains("LOWER(email) IN ('o''brien@x.com')"), "{q}");
         assert!(
             q.contains(
                 "(LOWER(firstname) = 'ann' AND LOWER(lastname) = 'o''brien' AND company = '842')"
@@ -287,6 +329,26 @@ mod tests {
         );
         // b has no e-mail and no first name: neither criterion applies to it.
         assert!(!q.contains("'lee'"), "{q}");
+    }
+
+    #[test]
+    fn single_field_criteria_of_a_batch_share_one_in_list() {
+        let settings = CONTACT.default_settings();
+        let records: Vec<SourceRecord> = ["a@x.com", "B@x.com", "a@x.com"]
+            .iter()
+            .enumerate()
+            .map(|(i, email)| record(json!({"Id": format!("003{i}"), "Email": email})))
+            .collect();
+        let keys: Vec<LookupKey<'_>> = records
+            .iter()
+            .map(|record| LookupKey {
+                record,
+                parent_target: None,
+            })
+            .collect();
+        let q = batch_query(&CONTACT, &settings, &keys).unwrap();
+        assert!(q.contains("LOWER(email) IN ('a@x.com', 'b@x.com')"), "{q}");
+        assert_eq!(q.matches("LOWER(email)").count(), 1, "{q}");
     }
 
     #[test]

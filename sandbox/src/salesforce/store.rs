@@ -118,6 +118,11 @@ pub enum UpsertOutcome {
 #[derive(Debug, Clone, Default)]
 pub struct OrgData {
     records: BTreeMap<String, Record>,
+    /// Ids of the records (live or deleted) holding each value of a unique field, keyed by the
+    /// value in ASCII lower case; whether case matters is decided on these candidates. Without
+    /// it every write scanned the whole org for clashes, and the simulator, not the code under
+    /// test, bounded `ferry bench`.
+    unique_values: HashMap<(ObjectKind, &'static str, String), Vec<String>>,
     serials: HashMap<ObjectKind, u64>,
     last_stamp: Option<DateTime<Utc>>,
     pub users: Vec<User>,
@@ -196,6 +201,59 @@ impl OrgData {
         self.all(object).filter(|r| !r.deleted)
     }
 
+    /// Keeps [`Self::unique_values`] in step with a record's values going from `old` to `new`.
+    fn index_unique(
+        &mut self,
+        object: ObjectKind,
+        id: &str,
+        old: Option<&BTreeMap<&'static str, Value>>,
+        new: &BTreeMap<&'static str, Value>,
+    ) {
+        for field in object.fields().iter().filter(|f| f.unique) {
+            let before = old.and_then(|o| o.get(field.name)).and_then(Value::as_str);
+            let after = new.get(field.name).and_then(Value::as_str);
+            if before == after {
+                continue;
+            }
+            if let Some(value) = before {
+                let key = (object, field.name, value.to_ascii_lowercase());
+                if let Some(ids) = self.unique_values.get_mut(&key) {
+                    ids.retain(|other| other != id);
+                    if ids.is_empty() {
+                        self.unique_values.remove(&key);
+                    }
+                }
+            }
+            if let Some(value) = after {
+                self.unique_values
+                    .entry((object, field.name, value.to_ascii_lowercase()))
+                    .or_default()
+                    .push(id.to_owned());
+            }
+        }
+    }
+
+    /// Live records whose unique `field` holds `value` (as external ids compare).
+    fn holders<'a>(
+        &'a self,
+        object: ObjectKind,
+        field: &'static str,
+        value: &'a str,
+    ) -> impl Iterator<Item = &'a Record> + 'a {
+        self.unique_values
+            .get(&(object, field, value.to_ascii_lowercase()))
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.records.get(id))
+            .filter(move |r| {
+                !r.deleted
+                    && r.values
+                        .get(field)
+                        .and_then(Value::as_str)
+                        .is_some_and(|v| self.same_external_id(v, value))
+            })
+    }
+
     /// Any record by canonical id, deleted or not.
     pub fn record(&self, id: &str) -> Option<&Record> {
         self.records.get(id)
@@ -235,6 +293,12 @@ impl OrgData {
                 .and_then(|id| self.find(object, &id).ok())
                 .map(|r| vec![r.id.clone()])
                 .unwrap_or_default();
+        }
+        if field.unique {
+            return self
+                .holders(object, field.name, value)
+                .map(|r| r.id.clone())
+                .collect();
         }
         self.live(object)
             .filter(|r| {
@@ -298,6 +362,7 @@ impl OrgData {
             nulled: Vec::new(),
             user_id: user_id.to_owned(),
         });
+        self.index_unique(object, &id, None, &values);
         self.records.insert(
             id.clone(),
             Record {
@@ -357,6 +422,8 @@ impl OrgData {
         }
         self.check_integrity(object, id, &values)?;
         let stamp = self.next_stamp();
+        let old = self.records.get(id).map(|r| r.values.clone());
+        self.index_unique(object, id, old.as_ref(), &values);
         if let Some(record) = self.records.get_mut(id) {
             let mut changed: Vec<&'static str> = values
                 .iter()
@@ -502,13 +569,7 @@ impl OrgData {
                 }
             }
             if field.unique && (field.name != NETSUITE_ID || self.unique_external_id) {
-                let clash = self.live(object).find(|r| {
-                    r.id != id
-                        && r.values
-                            .get(field.name)
-                            .and_then(Value::as_str)
-                            .is_some_and(|v| self.same_external_id(v, text))
-                });
+                let clash = self.holders(object, field.name, text).find(|r| r.id != id);
                 if let Some(other) = clash {
                     return Err(SfError::new(
                         StatusCode::BAD_REQUEST,
