@@ -6,12 +6,14 @@
 
 mod dash_fixture;
 mod helpers;
+mod route_fixture;
 mod sync_fixture;
 
 mod api_tokens;
 mod auth;
 mod connections;
 mod csrf;
+mod csrf_sweep;
 mod dashboard;
 mod dashboard_sync;
 mod digest;
