@@ -6,6 +6,7 @@
 
 mod dash_fixture;
 mod helpers;
+mod injection_corpus;
 mod route_fixture;
 mod sync_fixture;
 
@@ -22,6 +23,8 @@ mod flow_settings;
 mod flows;
 mod health;
 mod housekeeping;
+mod injection_search;
+mod injection_sync;
 mod invitations;
 mod roles;
 mod route_sweep;
