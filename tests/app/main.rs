@@ -31,3 +31,4 @@ mod route_sweep;
 mod support_dashboard;
 mod sync_rules;
 mod workspaces;
+mod xss_pages;

@@ -42,8 +42,13 @@ impl Synced {
     }
 
     pub async fn start_with(account_on: bool, contact_on: bool) -> Synced {
+        Self::start_named("Sync Co", account_on, contact_on).await
+    }
+
+    /// [`Synced::start_with`] for a workspace named `company`.
+    pub async fn start_named(company: &str, account_on: bool, contact_on: bool) -> Synced {
         let app = TestApp::spawn().await;
-        let (owner, owner_email) = app.owner_with_email("Sync Co").await;
+        let (owner, owner_email) = app.owner_with_email(company).await;
         let integration = owner.first_integration_id().await;
         for system in ["salesforce", "netsuite"] {
             let path = format!("/integrations/{integration}/connections/{system}");
