@@ -22,6 +22,11 @@ enum TestDb {
 pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
+    /// Where the database is (the secrets sweep dumps it).
+    pub database_url: String,
+    /// The master and session keys the app runs with, to look for them where they must not be.
+    pub master_key: Vec<u8>,
+    pub session_key: Vec<u8>,
     /// A fresh in-process sandbox per test, offered by "Use the sandbox".
     pub sandbox: ferry_sandbox::Sandbox,
     /// The app's sync runtime, for driving jobs (polls, sweeps) directly.
@@ -67,7 +72,7 @@ impl TestApp {
         let db = ferry_domain::db::connect(&url).await.expect("connect");
         migrate(&db).await.expect("migrate");
         let settings = Settings {
-            database_url: Some(url),
+            database_url: Some(url.clone()),
             data_dir: std::env::temp_dir(),
             bind: "127.0.0.1:0".parse().unwrap(),
             public_url: None,
@@ -79,9 +84,10 @@ impl TestApp {
             smtp_url: None,
             smtp_from: None,
         };
+        let (master_key, session_key) = (random_bytes(), random_bytes());
         let keys = Keys {
-            master: SecretSlice::from(random_bytes()),
-            session: SecretSlice::from(random_bytes()),
+            master: SecretSlice::from(master_key.clone()),
+            session: SecretSlice::from(session_key.clone()),
         };
         let sandbox = ferry_sandbox::Sandbox::start(ferry_sandbox::SandboxOptions::ephemeral())
             .await
@@ -108,6 +114,9 @@ impl TestApp {
         TestApp {
             address,
             db,
+            database_url: url,
+            master_key,
+            session_key,
             sandbox,
             sync,
             store,

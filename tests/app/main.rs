@@ -7,6 +7,7 @@
 mod dash_fixture;
 mod helpers;
 mod injection_corpus;
+mod log_capture;
 mod route_fixture;
 mod sync_fixture;
 
@@ -28,6 +29,7 @@ mod injection_sync;
 mod invitations;
 mod roles;
 mod route_sweep;
+mod secrets_absent;
 mod support_dashboard;
 mod sync_rules;
 mod workspaces;
