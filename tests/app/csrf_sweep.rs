@@ -7,7 +7,7 @@
 use ferry_server::{Access, Method, RouteSpec, all_routes};
 
 use crate::helpers::{TestApp, TestClient};
-use crate::route_fixture::{call_api, describe, fill, tenant_ids};
+use crate::route_fixture::{backfill_status, call_api, describe, fill, tenant_ids};
 
 const EXPIRED: &str = "This form has expired";
 
@@ -139,7 +139,9 @@ async fn every_state_changing_browser_route_refuses_missing_wrong_and_foreign_to
     assert!(routes.len() >= 31, "only {} routes swept", routes.len());
 
     // None of those requests did anything: the owner is still logged in (no log-out), the
-    // member is still there, the token not revoked, the integration not renamed.
+    // member is still there, the token not revoked, the integration not renamed, the
+    // backfill not canceled.
+    assert_eq!(backfill_status(&app, &ids["backfill_id"]).await, "running");
     let users = owner.get_html("/settings/users").await;
     assert!(users.contains("member"), "{users}");
     let tokens = owner.get_html("/settings/api-tokens").await;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use ferry_domain::entities::backfill;
 use ferry_server::{Method, RouteSpec};
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use crate::dash_fixture::{NewError, insert_error, insert_run, tenant_of};
 use crate::helpers::{TestApp, TestClient, between, unique_email};
@@ -112,8 +112,9 @@ pub async fn tenant_ids(app: &TestApp, owner: &TestClient) -> HashMap<&'static s
     ])
 }
 
-/// A finished backfill: nothing picks it up, and cancelling it would be a no-op for its owner.
-async fn insert_backfill(app: &TestApp, tenant: uuid::Uuid, flow: uuid::Uuid) -> uuid::Uuid {
+/// A running backfill with a fresh heartbeat: cancellable, so a cancel that should have been
+/// refused shows in its status, and not stale, so no sweeper resumes it during the test.
+pub async fn insert_backfill(app: &TestApp, tenant: uuid::Uuid, flow: uuid::Uuid) -> uuid::Uuid {
     let id = uuid::Uuid::now_v7();
     let now = chrono::Utc::now();
     backfill::ActiveModel {
@@ -122,7 +123,7 @@ async fn insert_backfill(app: &TestApp, tenant: uuid::Uuid, flow: uuid::Uuid) ->
         flow_id: Set(flow),
         dry_run: Set(true),
         modified_since: Set(None),
-        status: Set("done".to_owned()),
+        status: Set("running".to_owned()),
         cursor: Set(None),
         total: Set(Some(0)),
         processed: Set(0),
@@ -136,13 +137,23 @@ async fn insert_backfill(app: &TestApp, tenant: uuid::Uuid, flow: uuid::Uuid) ->
         requested_by: Set("sweep@example.com".to_owned()),
         created_at: Set(now),
         started_at: Set(Some(now)),
-        heartbeat_at: Set(None),
-        finished_at: Set(Some(now)),
+        heartbeat_at: Set(Some(now)),
+        finished_at: Set(None),
     }
     .insert(&app.db)
     .await
     .unwrap();
     id
+}
+
+/// A backfill's status: `running` until someone cancels it.
+pub async fn backfill_status(app: &TestApp, id: &str) -> String {
+    backfill::Entity::find_by_id(uuid::Uuid::parse_str(id).unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
 }
 
 /// The route's path with its parameters taken from `ids`.

@@ -6,10 +6,12 @@
 use ferry_domain::tenancy::Role;
 use ferry_server::{Access, Method, RouteSpec, all_routes};
 
+use crate::dash_fixture::tenant_of;
 use crate::helpers::{TestApp, location};
 use crate::roles::join_as;
 use crate::route_fixture::{
-    call, call_api, describe, fill, param_kind, params_of, tenant_ids, tenant_params,
+    backfill_status, call, call_api, describe, fill, insert_backfill, param_kind, params_of,
+    tenant_ids, tenant_params,
 };
 
 /// Every route anyone may call without logging in, and why.
@@ -117,9 +119,13 @@ async fn every_route_with_ids_answers_404_for_another_tenants_ids() {
         checked += 1;
     }
     assert!(checked >= 50, "only {checked} routes with ids checked");
-    // And B's data is untouched: the member B invited is still there.
+    // And B's data is untouched: the member B invited is still there, the backfill runs.
     let users = b.get_html("/settings/users").await;
     assert!(users.contains("member"));
+    assert_eq!(
+        backfill_status(&app, &b_ids["backfill_id"]).await,
+        "running"
+    );
 }
 
 /// A path naming the caller's own integration and another tenant's flow (or error, run…)
@@ -156,6 +162,37 @@ async fn mixing_own_and_another_tenants_ids_answers_404() {
         }
     }
     assert!(checked >= 37, "only {checked} mixed paths checked");
+    // Refused before anything changed: both tenants' backfills still run.
+    assert_eq!(
+        backfill_status(&app, &a_ids["backfill_id"]).await,
+        "running"
+    );
+    assert_eq!(
+        backfill_status(&app, &b_ids["backfill_id"]).await,
+        "running"
+    );
+}
+
+/// Ids of one tenant but of two flows: the backfill of one flow cannot be cancelled through
+/// the other's path (it used to be cancelled, and only then answered 404).
+#[tokio::test]
+async fn a_backfill_is_cancelled_only_through_its_own_flows_path() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner("Flows Co").await;
+    let t = tenant_of(&app, &owner).await;
+    let account_backfill = insert_backfill(&app, t.id, t.flows[0]).await.to_string();
+    let cancel = |flow: &uuid::Uuid| {
+        format!(
+            "/integrations/{}/flows/{flow}/backfills/{account_backfill}/cancel",
+            t.integration
+        )
+    };
+    let resp = owner.post_form(&cancel(&t.flows[1]), &[]).await;
+    assert_eq!(resp.status(), 404);
+    assert_eq!(backfill_status(&app, &account_backfill).await, "running");
+    let resp = owner.post_form(&cancel(&t.flows[0]), &[]).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(backfill_status(&app, &account_backfill).await, "canceled");
 }
 
 fn just_below(role: Role) -> Option<Role> {
