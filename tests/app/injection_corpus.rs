@@ -55,7 +55,7 @@ pub fn near_misses(email: &str) -> Vec<String> {
         email.replace('\\', "\\\\"),
         email.replace('\\', ""),
         email.replace('%', "x").replace('_', "y"),
-        email.replace('%', "").replace('_', ""),
+        email.replace(['%', '_'], ""),
         email.replace('"', ""),
     ];
     let mut out: Vec<String> = variants
