@@ -136,9 +136,10 @@ async fn an_email_lookup_finds_exactly_the_record_with_that_address() {
     for ((id, twin), email) in seekers.iter().zip(&twins).zip(EMAILS) {
         let ns_id = s.written_back("Contact", id).await;
         assert_eq!(&ns_id, twin, "{email} found its own record");
+        // The write-back lands just before the outcome is committed: wait for it.
+        s.settled(id).await;
         let outcomes = s.outcome_details(id).await;
         assert_eq!(outcomes[0].0, "updated", "{email}: {outcomes:?}");
-        s.settled(id).await;
     }
     let contacts = s.ns_records("contact");
     assert_eq!(
