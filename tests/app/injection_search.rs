@@ -178,3 +178,58 @@ async fn a_criteria_field_that_is_not_an_api_name_is_refused() {
     // The same form with an API name saves: the refusals were the field's.
     assert_eq!(post("Title").await.status(), 303);
 }
+
+/// A U+0000 typed into a form is refused with a message; PostgreSQL could not store it, and
+/// the flow settings and integration name answered with a server error.
+#[tokio::test]
+async fn a_nul_character_in_a_form_is_refused_with_a_message() {
+    let s = Synced::start_with(false, false).await;
+    let path = format!(
+        "/integrations/{}/flows/{}/settings",
+        s.integration, s.contact_flow
+    );
+    let before = s.flow_row(&s.contact_flow).await;
+    for (name, value) in [
+        ("criteria.groups.0.conditions.0.value", "a\0b"),
+        ("mappings.5.constant", "c\0d"),
+        ("mappings.5.default", "e\0f"),
+    ] {
+        let mut fields = contact_form(before.version);
+        set(&mut fields, "criteria.groups.0.match", "all");
+        set(&mut fields, "criteria.groups.0.conditions.0.field", "Title");
+        set(&mut fields, "criteria.groups.0.conditions.0.op", "equals");
+        set(&mut fields, "criteria.groups.0.conditions.0.value", "CEO");
+        if name == "mappings.5.constant" {
+            set(&mut fields, "mappings.5.source", "@constant");
+        }
+        set(&mut fields, name, value);
+        set(&mut fields, "action", "save");
+        let body: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let resp = s.owner.post_form(&path, &body).await;
+        assert_eq!(resp.status(), 422, "{name}");
+        let html = resp.text().await.unwrap();
+        assert!(
+            html.contains("Remove the control characters"),
+            "{name}: {html}"
+        );
+    }
+    assert_eq!(s.flow_row(&s.contact_flow).await.version, before.version);
+    let general = format!("/integrations/{}/settings/general", s.integration);
+    for (path, fields) in [
+        (
+            general.as_str(),
+            vec![("name", "x\0y"), ("environment", "production")],
+        ),
+        (
+            "/settings/api-tokens",
+            vec![("name", "t\0k"), ("role", "viewer")],
+        ),
+        ("/workspaces", vec![("company", "w\0s")]),
+    ] {
+        let resp = s.owner.post_form(path, &fields).await;
+        assert_eq!(resp.status(), 422, "{path}");
+    }
+}
