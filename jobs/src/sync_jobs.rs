@@ -22,13 +22,24 @@ pub struct RunBackfill {
 /// A due event waits this long for its wake-up before the sweeper wakes its flow itself.
 const WAKE_GRACE: Duration = Duration::seconds(2);
 
+// A failed job's error goes back to apalis, which does not log it: without these lines a
+// batch that cannot be committed is retried in silence.
+
 pub async fn sync_flow(ctx: &SyncContext, job: &SyncFlow) -> anyhow::Result<()> {
-    engine::drain_flow(ctx, job.flow_id).await?;
+    if let Err(e) = engine::drain_flow(ctx, job.flow_id).await {
+        let e = anyhow::Error::from(e);
+        tracing::error!(flow_id = %job.flow_id, error = format!("{e:#}"), "flow sync failed; its events are claimed again later");
+        return Err(e);
+    }
     Ok(())
 }
 
 pub async fn run_backfill(ctx: &SyncContext, job: &RunBackfill) -> anyhow::Result<()> {
-    backfill::run_backfill(ctx, job.backfill_id).await?;
+    if let Err(e) = backfill::run_backfill(ctx, job.backfill_id).await {
+        let e = anyhow::Error::from(e);
+        tracing::error!(backfill_id = %job.backfill_id, error = format!("{e:#}"), "backfill failed; it is resumed later");
+        return Err(e);
+    }
     Ok(())
 }
 

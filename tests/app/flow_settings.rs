@@ -9,15 +9,15 @@ use crate::helpers::{TestApp, TestClient, between, location};
 use crate::roles::join_as;
 use crate::sync_fixture::Synced;
 
-type Fields = Vec<(String, String)>;
+pub type Fields = Vec<(String, String)>;
 
-fn set(fields: &mut Fields, name: &str, value: &str) {
+pub fn set(fields: &mut Fields, name: &str, value: &str) {
     fields.retain(|(k, _)| k != name);
     fields.push((name.to_owned(), value.to_owned()));
 }
 
 /// The Contact flow's settings form as the page first shows it (the defaults), at `version`.
-fn contact_form(version: i32) -> Fields {
+pub fn contact_form(version: i32) -> Fields {
     let mut f: Vec<(&str, String)> = vec![
         ("version", version.to_string()),
         ("criteria.match", "all".into()),

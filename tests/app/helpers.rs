@@ -85,6 +85,11 @@ pub struct TestApp {
     #[allow(dead_code)]
     pub metrics_token: String,
     pub db: DatabaseConnection,
+    /// Where the database is (the secrets sweep dumps it).
+    pub database_url: String,
+    /// The master and session keys the app runs with, to look for them where they must not be.
+    pub master_key: Vec<u8>,
+    pub session_key: Vec<u8>,
     /// A fresh in-process sandbox per test, offered by "Use the sandbox".
     pub sandbox: ferry_sandbox::Sandbox,
     /// The app's sync runtime, for driving jobs (polls, sweeps) directly.
@@ -120,7 +125,7 @@ impl TestApp {
         migrate(&db).await.expect("migrate");
         let metrics_token = format!("metrics-{}", uuid::Uuid::new_v4().simple());
         let settings = Settings {
-            database_url: Some(url),
+            database_url: Some(url.clone()),
             data_dir: std::env::temp_dir(),
             bind: "127.0.0.1:0".parse().unwrap(),
             public_url: None,
@@ -134,9 +139,10 @@ impl TestApp {
             metrics_bind: Some("127.0.0.1:0".parse().unwrap()),
             metrics_token: Some(metrics_token.clone().into()),
         };
+        let (master_key, session_key) = (random_bytes(), random_bytes());
         let keys = Keys {
-            master: SecretSlice::from(random_bytes()),
-            session: SecretSlice::from(random_bytes()),
+            master: SecretSlice::from(master_key.clone()),
+            session: SecretSlice::from(session_key.clone()),
         };
         let sandbox = ferry_sandbox::Sandbox::start(ferry_sandbox::SandboxOptions::ephemeral())
             .await
@@ -171,6 +177,9 @@ impl TestApp {
             metrics_address,
             metrics_token,
             db,
+            database_url: url,
+            master_key,
+            session_key,
             sandbox,
             sync,
             handle,

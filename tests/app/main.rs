@@ -6,12 +6,16 @@
 
 mod dash_fixture;
 mod helpers;
+mod injection_corpus;
+mod log_capture;
+mod route_fixture;
 mod sync_fixture;
 
 mod api_tokens;
 mod auth;
 mod connections;
 mod csrf;
+mod csrf_sweep;
 mod dashboard;
 mod dashboard_sync;
 mod digest;
@@ -20,12 +24,16 @@ mod flow_settings;
 mod flows;
 mod health;
 mod housekeeping;
+mod injection_search;
+mod injection_sync;
 mod invitations;
 mod json_logs;
 mod metrics;
 mod openapi;
 mod roles;
 mod route_sweep;
+mod secrets_absent;
 mod support_dashboard;
 mod sync_rules;
 mod workspaces;
+mod xss_pages;

@@ -42,18 +42,29 @@ impl Synced {
     }
 
     pub async fn start_with(account_on: bool, contact_on: bool) -> Synced {
-        Self::start_in(TestApp::spawn().await, account_on, contact_on).await
+        Self::start_named("Sync Co", account_on, contact_on).await
+    }
+
+    /// [`Synced::start_with`] for a workspace named `company`.
+    pub async fn start_named(company: &str, account_on: bool, contact_on: bool) -> Synced {
+        Self::start_in(TestApp::spawn().await, company, account_on, contact_on).await
     }
 
     /// [`Synced::start`] with no background workers: notifications are stored and queued,
     /// and nothing syncs them.
     #[allow(dead_code)]
     pub async fn start_without_workers() -> Synced {
-        Self::start_in(TestApp::spawn_without_workers().await, true, true).await
+        Self::start_in(
+            TestApp::spawn_without_workers().await,
+            "Sync Co",
+            true,
+            true,
+        )
+        .await
     }
 
-    async fn start_in(app: TestApp, account_on: bool, contact_on: bool) -> Synced {
-        let (owner, owner_email) = app.owner_with_email("Sync Co").await;
+    async fn start_in(app: TestApp, company: &str, account_on: bool, contact_on: bool) -> Synced {
+        let (owner, owner_email) = app.owner_with_email(company).await;
         let integration = owner.first_integration_id().await;
         for system in ["salesforce", "netsuite"] {
             let path = format!("/integrations/{integration}/connections/{system}");

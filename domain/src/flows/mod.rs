@@ -15,6 +15,8 @@ pub mod manage;
 pub mod mapping;
 pub mod overview;
 pub mod preview;
+#[cfg(test)]
+mod query_shape_tests;
 pub mod record;
 pub mod save;
 pub mod settings;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::criteria::{Criteria, Operator};
 use super::definition::FlowDefinition;
 use super::fields::TargetField;
-use super::mapping::{FieldMapping, ValueSource};
+use super::mapping::{FieldMapping, Transform, ValueSource};
 
 pub const SETTINGS_SCHEMA: u32 = 1;
 
@@ -61,6 +61,14 @@ pub struct SettingsProblem {
     pub message: String,
 }
 
+/// Values typed into one-line inputs hold no control characters; PostgreSQL could not even
+/// store U+0000, and the save would fail with a server error instead of a message.
+const CONTROL: &str = "Remove the control characters from this value.";
+
+fn has_control(value: &str) -> bool {
+    value.chars().any(char::is_control)
+}
+
 impl FlowSettings {
     /// The stored JSON, or the defaults when nothing was saved. Stored JSON that no longer
     /// parses (a hand edit) is reported rather than silently replaced.
@@ -81,7 +89,9 @@ impl FlowSettings {
             for (c, condition) in group.conditions.iter().enumerate() {
                 let path = format!("criteria.groups.{g}.conditions.{c}.value");
                 let value = condition.value.trim();
-                if condition.op.takes_value() && value.is_empty() {
+                if has_control(value) {
+                    problem(path, CONTROL.to_owned());
+                } else if condition.op.takes_value() && value.is_empty() {
                     problem(
                         path,
                         format!("Enter a value for \"{}\".", condition.op.label()),
@@ -133,13 +143,27 @@ impl FlowSettings {
                     "This flow has no parent record.".to_owned(),
                 );
             }
-            if let ValueSource::Constant { value } = &mapping.source
-                && value.trim().is_empty()
-            {
-                problem(
-                    format!("mappings.{i}.source"),
-                    "Enter the constant value.".to_owned(),
-                );
+            if let ValueSource::Constant { value } = &mapping.source {
+                if value.trim().is_empty() {
+                    problem(
+                        format!("mappings.{i}.source"),
+                        "Enter the constant value.".to_owned(),
+                    );
+                } else if has_control(value) {
+                    problem(format!("mappings.{i}.source"), CONTROL.to_owned());
+                }
+            }
+            if mapping.transforms.iter().any(|t| match t {
+                Transform::DefaultIfEmpty { value } => has_control(value),
+                Transform::ValueMap { entries, otherwise } => {
+                    entries
+                        .iter()
+                        .any(|e| has_control(&e.from) || has_control(&e.to))
+                        || otherwise.as_deref().is_some_and(has_control)
+                }
+                _ => false,
+            }) {
+                problem(format!("mappings.{i}.transforms"), CONTROL.to_owned());
             }
         }
         for required in definition.target_fields.iter().filter(|f| f.required) {

@@ -32,6 +32,9 @@ impl GeneralSettings {
             errors.push("name", "Give the integration a name.");
         } else if name.chars().count() > 80 {
             errors.push("name", "Keep the name to 80 characters.");
+        } else if name.chars().any(char::is_control) {
+            // PostgreSQL cannot store U+0000; no name needs a control character.
+            errors.push("name", "Remove the control characters from the name.");
         }
         let environment = ENVIRONMENTS
             .iter()

@@ -178,15 +178,18 @@ pub async fn start_backfill(
     Ok(BackfillView::from_row(row))
 }
 
-/// Asks a running backfill to stop after its current page.
+/// Asks a running backfill of `flow_id` to stop after its current page. A backfill of
+/// another flow (or tenant) is not found, and nothing changes.
 pub async fn cancel_backfill(
     db: &DatabaseConnection,
     access: &TenantAccess,
+    flow_id: FlowId,
     backfill_id: Uuid,
 ) -> DomainResult<BackfillView> {
     access.require(Role::Admin)?;
     let row = backfill::Entity::find_by_id(backfill_id)
         .filter(backfill::Column::TenantId.eq(access.tenant.id().0))
+        .filter(backfill::Column::FlowId.eq(flow_id.0))
         .one(db)
         .await?
         .ok_or(DomainError::NotFound)?;

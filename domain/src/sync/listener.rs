@@ -115,9 +115,7 @@ pub async fn accept(
     token: &str,
     body: &[u8],
 ) -> Result<Accepted, ListenerError> {
-    let t0 = std::time::Instant::now();
     let flow_row = verify_token(&ctx.db, key, token).await?;
-    let t1 = t0.elapsed();
     let span = tracing::Span::current();
     span.record("tenant_id", tracing::field::display(flow_row.tenant_id));
     span.record("flow_id", tracing::field::display(flow_row.id));
@@ -131,7 +129,6 @@ pub async fn accept(
         .one(&ctx.db)
         .await
         .map_err(|e| ListenerError::Storage(e.to_string()))?;
-    let t2 = t0.elapsed();
     let expected = sf
         .as_ref()
         .and_then(|row| row.settings.get("organization_id"))
@@ -179,20 +176,11 @@ pub async fn accept(
         })
         .collect();
     let storage = |e: sea_orm::DbErr| ListenerError::Storage(e.to_string());
-    let t3 = t0.elapsed();
     let tx = ctx.db.begin().await.map_err(storage)?;
-    let t4 = t0.elapsed();
     let new = events::add(&tx, flow_row.tenant_id, flow_row.id, new_events)
         .await
         .map_err(storage)?;
-    let t5 = t0.elapsed();
     tx.commit().await.map_err(storage)?;
-    let t6 = t0.elapsed();
-    if t6.as_millis() > 15 {
-        eprintln!(
-            "TIMING verify {t1:?} conn {t2:?} prep {t3:?} begin {t4:?} insert {t5:?} commit {t6:?} n={notifications}"
-        );
-    }
     tracing::info!(notifications, new, record_ids, "outbound message stored");
     // Redelivered messages wake too: a lost wake-up of the first delivery is repaired here.
     ctx.waker.wake(flow_row.id).await;

@@ -16,6 +16,32 @@ use crate::entities::{flow_run, record_link, sync_error, sync_outcome};
 pub const OPEN: &str = "open";
 pub const RESOLVED: &str = "resolved";
 
+/// Text as it can be stored: PostgreSQL's `text` and `jsonb` cannot hold U+0000, which a
+/// Salesforce value (and a remote error quoting it) may carry. One such value would fail the
+/// commit of its whole batch, and the batch would be retried forever; the stored copies show
+/// it as U+FFFD instead. What is sent to NetSuite is not changed.
+pub fn storable(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
+
+fn storable_opt(text: &Option<String>) -> Option<String> {
+    text.as_deref().map(storable)
+}
+
+/// [`storable`] for every string (and key) of a JSON value.
+pub fn storable_json(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(storable(s)),
+        Value::Array(items) => Value::Array(items.iter().map(storable_json).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (storable(k), storable_json(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// What happened to one record.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
@@ -199,9 +225,9 @@ pub async fn record_outcomes(
         run_id: Set(run.run_id),
         record_id: Set(r.record_id.to_owned()),
         outcome: Set(r.outcome.code().to_owned()),
-        reason: Set(r.outcome.reason()),
+        reason: Set(storable(&r.outcome.reason())),
         target_id: Set(r.outcome.target_id().map(str::to_owned)),
-        detail: Set(r.detail.clone()),
+        detail: Set(r.detail.as_ref().map(storable_json)),
         at: Set(now),
     });
     // PostgreSQL takes at most 65535 bind values per statement: 10 per row.
@@ -290,9 +316,9 @@ async fn open_error(
             let attempts = row.attempts + 1;
             let mut active = row.into_active_model();
             active.kind = Set(failure.kind.clone());
-            active.code = Set(failure.code.clone());
-            active.message = Set(failure.message.clone());
-            active.payload_excerpt = Set(failure.payload_excerpt.clone());
+            active.code = Set(storable_opt(&failure.code));
+            active.message = Set(storable(&failure.message));
+            active.payload_excerpt = Set(storable_opt(&failure.payload_excerpt));
             active.waiting_on = Set(failure.waiting_on.clone());
             active.signature = Set(sig);
             active.attempts = Set(attempts);
@@ -306,9 +332,9 @@ async fn open_error(
                 flow_id: Set(run.flow_id),
                 record_id: Set(record_id.to_owned()),
                 kind: Set(failure.kind.clone()),
-                code: Set(failure.code.clone()),
-                message: Set(failure.message.clone()),
-                payload_excerpt: Set(failure.payload_excerpt.clone()),
+                code: Set(storable_opt(&failure.code)),
+                message: Set(storable(&failure.message)),
+                payload_excerpt: Set(storable_opt(&failure.payload_excerpt)),
                 attempts: Set(1),
                 status: Set(OPEN.to_owned()),
                 signature: Set(sig),
@@ -359,4 +385,20 @@ pub async fn waiting_for(
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|r| (r.flow_id, r.record_id)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn nul_characters_are_stored_as_replacement_characters_everywhere_in_a_value() {
+        assert_eq!(storable("a\0b"), "a\u{FFFD}b");
+        assert_eq!(
+            storable_json(&json!({"last\0Name": ["x\0", {"y": "\0"}], "n": 1})),
+            json!({"last\u{FFFD}Name": ["x\u{FFFD}", {"y": "\u{FFFD}"}], "n": 1})
+        );
+    }
 }

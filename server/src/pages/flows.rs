@@ -381,10 +381,8 @@ async fn cancel_backfill(
     t.access.require(Role::Admin)?;
     let (integration, flow_id, backfill_id) = path.into_inner();
     let flow = load(&state, &t, integration, flow_id).await?;
-    let view = backfill::cancel_backfill(&state.db, &t.access, backfill_id).await?;
-    if view.flow_id != flow_id.0 {
-        return Err(PageError::Domain(DomainError::NotFound));
-    }
+    // The backfill must be this flow's before anything changes, not checked afterwards.
+    backfill::cancel_backfill(&state.db, &t.access, flow_id, backfill_id).await?;
     Ok(redirect_with_flash(
         &req,
         &state,

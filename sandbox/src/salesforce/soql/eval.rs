@@ -504,5 +504,9 @@ mod tests {
         assert!(like("50% off", "50\\% %"));
         assert!(!like("50x off", "50\\% %"));
         assert!(like("", "%"));
+        // An escaped backslash is a backslash; the `%` after it is still a wildcard.
+        assert!(like("back\\slash", "%back\\\\%"));
+        assert!(!like("backslash", "%back\\\\%"));
+        assert!(!like("50% off", "%\\\\%"));
     }
 }

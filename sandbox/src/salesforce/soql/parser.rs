@@ -313,7 +313,15 @@ impl<'a> Parser<'a> {
             }
             _ if token.is_kw("LIKE") => {
                 let value_pos = self.peek().pos;
-                let pattern = self.literal()?;
+                // A string is read as a pattern, where escaped characters stay literal.
+                let pattern = match &self.peek().kind {
+                    TokenKind::Str { pattern, .. } => {
+                        let pattern = Literal::Str(pattern.clone());
+                        self.at += 1;
+                        pattern
+                    }
+                    _ => self.literal()?,
+                };
                 Ok(Expr::Like {
                     field,
                     pattern,
@@ -349,7 +357,7 @@ impl<'a> Parser<'a> {
     fn literal(&mut self) -> Result<Literal, SoqlError> {
         let token = self.next();
         match &token.kind {
-            TokenKind::Str(s) => Ok(Literal::Str(s.clone())),
+            TokenKind::Str { value, .. } => Ok(Literal::Str(value.clone())),
             TokenKind::Bare(text) => bare_literal(text).ok_or_else(|| unexpected(token)),
             TokenKind::Word(w) => word_literal(w).ok_or_else(|| unexpected(token)),
             _ => Err(unexpected(token)),
