@@ -59,6 +59,9 @@ pub struct BenchArgs {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Create the contacts at this rate (0: as fast as Salesforce takes them, 200 per call).
+    #[arg(long, default_value_t = 0)]
+    pub create_per_second: usize,
     /// Run a fault drill during the run (see docs/operations.md); the run fails if anything
     /// is lost or duplicated.
     #[arg(long, value_enum)]
@@ -100,13 +103,27 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 async fn create_contacts(
     bench: &Bench,
     account: &str,
-    n: usize,
+    args: &BenchArgs,
 ) -> anyhow::Result<HashMap<String, Instant>> {
+    let n = args.contacts;
     let http = reqwest::Client::new();
     let url = format!("{}{API}/composite/sobjects", bench.sandbox.salesforce_url());
     let mut created = HashMap::with_capacity(n);
-    for chunk_start in (0..n).step_by(200) {
-        let records: Vec<Value> = (chunk_start..(chunk_start + 200).min(n))
+    // Paced: a tenth of a second's worth per call, so the contacts trickle in (drills strike
+    // while they arrive). Unpaced: Salesforce's largest composite call, as fast as it answers.
+    let chunk = match args.create_per_second {
+        0 => 200,
+        rate => (rate / 10).clamp(1, 200),
+    };
+    let begun = Instant::now();
+    for chunk_start in (0..n).step_by(chunk) {
+        if args.create_per_second > 0 {
+            let due = Duration::from_secs_f64(chunk_start as f64 / args.create_per_second as f64);
+            if let Some(wait) = due.checked_sub(begun.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        let records: Vec<Value> = (chunk_start..(chunk_start + chunk).min(n))
             .map(|i| {
                 json!({"attributes": {"type": "Contact"}, "FirstName": "Bench", "LastName": format!("Contact {i}"),
                        "Email": format!("bench.{i}@example.com"), "Phone": "+1 555 0100", "Title": "Tester",
@@ -169,29 +186,40 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
         .progress_chars("=> "),
     );
     let started = Instant::now();
-    let created = match args.mode {
-        Mode::Realtime => {
-            progress.set_message("syncing");
-            create_contacts(bench, &account, args.contacts).await?
-        }
-        Mode::Backfill => {
-            progress.set_message("creating");
-            let created = create_contacts(bench, &account, args.contacts).await?;
-            bench.reset_counters();
-            progress.set_message("backfill");
-            bench.start_contact_backfill().await?;
-            created
-        }
-    };
-    let run_started = if args.mode == Mode::Backfill {
-        Instant::now()
-    } else {
-        started
-    };
     let deadline = started + Duration::from_secs(args.timeout_secs);
-    let mut seen: HashMap<String, Instant> = HashMap::with_capacity(created.len());
     let (waiting, drill_failed) = (AtomicBool::new(true), AtomicBool::new(false));
-    let wait = async {
+    // Creating and waiting, while the drill (if any) strikes from the first contact on.
+    let work = async {
+        let created = match args.mode {
+            Mode::Realtime => {
+                progress.set_message("syncing");
+                create_contacts(bench, &account, args).await
+            }
+            Mode::Backfill => {
+                progress.set_message("creating");
+                match create_contacts(bench, &account, args).await {
+                    Ok(created) => {
+                        bench.reset_counters();
+                        progress.set_message("backfill");
+                        bench.start_contact_backfill().await.map(|()| created)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        let created = match created {
+            Ok(created) => created,
+            Err(e) => {
+                waiting.store(false, Ordering::Relaxed);
+                return Err(e);
+            }
+        };
+        let run_started = if args.mode == Mode::Backfill {
+            Instant::now()
+        } else {
+            started
+        };
+        let mut seen: HashMap<String, Instant> = HashMap::with_capacity(created.len());
         while seen.len() < created.len()
             && Instant::now() < deadline
             && !drill_failed.load(Ordering::Relaxed)
@@ -202,6 +230,7 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         waiting.store(false, Ordering::Relaxed);
+        Ok((created, seen, run_started))
     };
     let drill = async {
         match args.drill {
@@ -213,7 +242,8 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
             None => Ok(None),
         }
     };
-    let ((), drill) = tokio::join!(wait, drill);
+    let (work, drill) = tokio::join!(work, drill);
+    let (created, mut seen, run_started) = work?;
     let drill = drill?;
     written_back(bench, &created, &mut seen);
     progress.finish_and_clear();

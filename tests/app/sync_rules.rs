@@ -396,9 +396,11 @@ async fn netsuite_unavailable_half_the_time_still_ends_with_one_contact_each() {
         );
         assert!(s.open_errors(contact).await.is_empty());
     }
-    assert_eq!(
-        retried as u64, unavailable,
-        "every 503 became one retry of its record"
+    // A call is tried three times at once before its record is put back for later, so a
+    // "retrying" outcome stands for three 503s in a row and a lone 503 costs no retry at all.
+    assert!(
+        retried as u64 * 3 <= unavailable,
+        "{retried} retries for {unavailable} 503s"
     );
 }
 
@@ -406,14 +408,15 @@ async fn netsuite_unavailable_half_the_time_still_ends_with_one_contact_each() {
 async fn a_failed_write_back_is_retried_without_creating_a_second_contact() {
     let s = Synced::start().await;
     let (account, _) = synced_account(&s, "Crashy Co").await;
-    // The contact reaches NetSuite, then writing its id back to Salesforce fails twice.
+    // The contact reaches NetSuite, then writing its id back to Salesforce fails in two
+    // attempts (each tries the call three times).
     s.set_faults(
         "salesforce",
         json!({"rules": [{
             "method": "PATCH",
             "path": "/services/data/*/composite/sobjects",
             "error_rates": {"server_error": 1.0},
-            "remaining": 2
+            "remaining": 6
         }]}),
     )
     .await;
@@ -435,8 +438,8 @@ async fn a_failed_write_back_is_retried_without_creating_a_second_contact() {
     );
     assert_eq!(
         s.answered("salesforce", "composite/sobjects", 500).await,
-        2,
-        "both injected failures happened"
+        6,
+        "every injected failure happened"
     );
 
     let details = s.outcome_details(&contact).await;

@@ -7,6 +7,8 @@
 //! PostgreSQL skip without `FERRY_TEST_DATABASE_URL`; the restart drill runs a PostgreSQL
 //! server of its own (it restarts it, and the shared one serves other tests).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod private_postgres;
 
 use std::process::Command;
@@ -36,7 +38,15 @@ fn bench(args: &[&str]) -> Value {
     let json = dir.path().join("report.json");
     let contacts = contacts();
     let output = Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(["bench", "--contacts", &contacts, "--timeout-secs", "600"])
+        // Paced, so the drill strikes while contacts are still arriving.
+        .args([
+            "bench",
+            "--contacts",
+            &contacts,
+            "--create-per-second",
+            "100",
+        ])
+        .args(["--timeout-secs", "600"])
         .args(args)
         .arg("--json")
         .arg(&json)
@@ -117,7 +127,7 @@ fn postgres_restarted_mid_run() {
         "--drill",
         "restart-postgres",
         "--drill-interval-ms",
-        "2500",
+        "1000",
         "--database-url",
         &server.url(),
         "--restart-command",

@@ -8,6 +8,7 @@ use ferry_connectors::salesforce::{RecordUpdate, SalesforceClient};
 use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
 
+use super::again::again;
 use super::plan::Planned;
 use super::records::{FailureRecord, Outcome};
 use crate::flows::decide::{fingerprint, wanted_values};
@@ -116,13 +117,10 @@ async fn write_one(
         Decision::Create { body, .. } => {
             // The external id is in the URL; the upsert creates the record, or
             // finds the one an interrupted earlier attempt created.
-            let result = netsuite
-                .upsert_record(
-                    definition.target_record,
-                    &p.record_id,
-                    &Value::Object(body.clone()),
-                )
-                .await;
+            let payload = Value::Object(body.clone());
+            let result =
+                again(|| netsuite.upsert_record(definition.target_record, &p.record_id, &payload))
+                    .await;
             let result = match result {
                 Ok(Some(id)) => Ok(id),
                 Ok(None) => netsuite
@@ -163,13 +161,9 @@ async fn write_one(
             write_back,
             ..
         } => {
-            let result = netsuite
-                .patch_record(
-                    definition.target_record,
-                    target_id,
-                    &Value::Object(changes.clone()),
-                )
-                .await;
+            let body = Value::Object(changes.clone());
+            let result =
+                again(|| netsuite.patch_record(definition.target_record, target_id, &body)).await;
             Written {
                 index,
                 result: result
@@ -294,7 +288,7 @@ pub async fn apply(
                 definition.target_label
             )
         };
-        match salesforce.update_records(&updates, false).await {
+        match again(|| salesforce.update_records(&updates, false)).await {
             Ok(results) => {
                 for ((index, target_id), result) in chunk.iter().zip(results) {
                     if let Some(error) = result.error() {

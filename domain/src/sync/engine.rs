@@ -25,6 +25,11 @@ pub const BATCH_SIZE: u64 = 200;
 /// Attempts before a transient failure becomes an open error: with the back-off below, about
 /// four minutes of trying, enough to ride out a blip without hiding an outage for long.
 pub const MAX_ATTEMPTS: i32 = 8;
+/// Attempts before Ferry stops retrying a transient failure on its own: about a day (the
+/// back-off is capped at 10 minutes), as long as Salesforce itself redelivers. Until then an
+/// open error is shown *and* the record keeps being retried, so an outage heals by itself and
+/// nothing waits on someone pressing Retry; a later success resolves the error.
+pub const GIVE_UP_ATTEMPTS: i32 = 150;
 
 /// Exponential back-off with ±50 % jitter before attempt `attempts + 1`: about 1 s, 2 s, 4 s …
 /// capped at 10 minutes. Jitter keeps a batch that failed together from retrying together.
@@ -268,28 +273,39 @@ async fn record_batch(
             .cloned()
             .unwrap_or_default();
         let attempts = claimed.iter().map(|c| c.attempts).max().unwrap_or(0);
+        let mut retried = false;
         if let Outcome::Retrying { message, after } = &result.outcome {
-            if attempts + 1 >= MAX_ATTEMPTS {
-                result.outcome = Outcome::Failed(FailureRecord {
-                    kind: "transient".to_owned(),
-                    code: None,
-                    message: format!("gave up after {MAX_ATTEMPTS} attempts: {message}"),
-                    payload_excerpt: None,
-                    waiting_on: None,
-                });
-            } else {
+            let attempt = attempts + 1;
+            if attempt < GIVE_UP_ATTEMPTS {
                 // Never sooner than the remote system asked (Retry-After).
                 let asked = after
                     .and_then(|d| Duration::from_std(d).ok())
                     .unwrap_or_else(Duration::zero);
-                let at = (Utc::now() + backoff(attempts + 1).max(asked)).timestamp_millis();
+                let at = (Utc::now() + backoff(attempt).max(asked)).timestamp_millis();
                 retry
                     .entry(at)
                     .or_default()
                     .extend(claimed.iter().map(|c| c.id));
+                retried = true;
+            }
+            if attempt >= MAX_ATTEMPTS {
+                let message = if retried {
+                    format!(
+                        "still failing after {attempt} attempts (Ferry keeps retrying): {message}"
+                    )
+                } else {
+                    format!("gave up after {attempt} attempts: {message}")
+                };
+                result.outcome = Outcome::Failed(FailureRecord {
+                    kind: "transient".to_owned(),
+                    code: None,
+                    message,
+                    payload_excerpt: None,
+                    waiting_on: None,
+                });
             }
         }
-        if !matches!(result.outcome, Outcome::Retrying { .. }) {
+        if !retried {
             done.extend(claimed.iter().map(|c| c.id));
         }
         if result.outcome.is_success() {

@@ -6,6 +6,7 @@
 //! The inbox is the source of truth; job queues only carry wake-ups. A lost wake-up delays a
 //! sync until the sweeper notices (seconds), it never loses one.
 
+pub(crate) mod again;
 pub mod apply;
 pub mod backfill;
 pub mod backlog;

@@ -2,6 +2,7 @@
 //! query per chunk for the candidates, then `decide` per record. No writes; the preview and
 //! dry runs stop here.
 
+use crate::sync::again::again;
 use std::collections::HashMap;
 
 use ferry_connectors::ConnectorError;
@@ -38,10 +39,13 @@ pub async fn fetch_records(
     let mut found = HashMap::new();
     for chunk in ids.chunks(FETCH_CHUNK) {
         let query = soql::fetch_by_ids(definition, settings, chunk);
-        let rows: Vec<Map<String, Value>> = salesforce
-            .query(&query, QueryOptions::default())
-            .try_collect()
-            .await?;
+        let query = &query;
+        let rows: Vec<Map<String, Value>> = again(move || {
+            salesforce
+                .query(query, QueryOptions::default())
+                .try_collect()
+        })
+        .await?;
         for row in rows {
             let record = SourceRecord::new(row);
             found.insert(record.id().to_owned(), record);
@@ -111,13 +115,18 @@ pub async fn plan(
             })
             .collect();
         let rows: Vec<TargetRow> = match batch_query(definition, settings, &keys) {
-            Some(query) => netsuite
-                .suiteql::<Map<String, Value>>(&query, ferry_connectors::netsuite::MAX_PAGE_SIZE)
-                .try_collect::<Vec<_>>()
-                .await?
-                .iter()
-                .filter_map(TargetRow::from_item)
-                .collect(),
+            Some(query) => again(|| {
+                netsuite
+                    .suiteql::<Map<String, Value>>(
+                        &query,
+                        ferry_connectors::netsuite::MAX_PAGE_SIZE,
+                    )
+                    .try_collect::<Vec<_>>()
+            })
+            .await?
+            .iter()
+            .filter_map(TargetRow::from_item)
+            .collect(),
             None => Vec::new(),
         };
         for (&i, parent) in chunk.iter().zip(&parents) {
