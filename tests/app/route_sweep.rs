@@ -18,7 +18,10 @@ use crate::route_fixture::{
 const PUBLIC: &[(&str, &str)] = &[
     ("GET /healthz", "probes"),
     ("GET /readyz", "probes"),
-    ("GET /api/openapi.json", "the API's description; it holds no data"),
+    (
+        "GET /api/openapi.json",
+        "the API's description; it holds no data",
+    ),
     ("GET /static/{file}", "CSS and JavaScript"),
     ("GET /signup", "sign-up"),
     ("POST /signup", "sign-up"),
