@@ -111,7 +111,7 @@ fn worker_processes_killed_at_random_moments() {
         "--workers",
         "2",
         "--drill-interval-ms",
-        "700",
+        "1500",
         "--database-url",
         &url,
     ]);

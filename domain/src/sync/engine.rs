@@ -68,7 +68,20 @@ pub async fn drain_flow(ctx: &SyncContext, flow_id: Uuid) -> Result<DrainReport,
             // stay busy while this one reads Salesforce or writes its outcomes down.
             ctx.waker.wake(flow_id).await;
         }
-        let counts = process_claimed(ctx, flow_id, claimed).await?;
+        let ids: Vec<Uuid> = claimed.iter().map(|c| c.id).collect();
+        let renew = async {
+            loop {
+                tokio::time::sleep(events::CLAIM_RENEWAL).await;
+                if let Err(error) = events::renew_claims(&ctx.db, &ids).await {
+                    tracing::warn!(%error, "could not renew claims; another worker may take them");
+                }
+            }
+        };
+        // The batch, with its claims renewed until it is done (the renewal never ends itself).
+        let counts = tokio::select! {
+            counts = process_claimed(ctx, flow_id, claimed) => counts?,
+            () = renew => unreachable!("the renewal loop never ends"),
+        };
         report.batches += 1;
         report.counts.processed += counts.processed;
         report.counts.created += counts.created;

@@ -14,8 +14,13 @@ pub const PENDING: &str = "pending";
 pub const CLAIMED: &str = "claimed";
 pub const DONE: &str = "done";
 
-/// How long a claim may last before the rows are assumed orphaned (the worker died).
-pub const CLAIM_TIMEOUT: Duration = Duration::minutes(10);
+/// How long a claim may go unrenewed before the rows are assumed orphaned (the worker died).
+/// A worker renews its claims every [`CLAIM_RENEWAL`] while it processes them, so a slow batch
+/// keeps its claims and a SIGKILLed worker's claims come back within a minute (the kill drill
+/// found them waiting ten).
+pub const CLAIM_TIMEOUT: Duration = Duration::minutes(1);
+/// How often a worker renews the claims it is processing.
+pub const CLAIM_RENEWAL: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Where an event came from; the record timeline shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,6 +175,24 @@ fn id_values(ids: &[Uuid], first: usize) -> (String, Vec<Value>) {
         sql::placeholders(first, ids.len()),
         ids.iter().map(|id| (*id).into()).collect(),
     )
+}
+
+/// Renews claims still being processed (see [`CLAIM_TIMEOUT`]).
+pub async fn renew_claims(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let (list, mut values) = id_values(ids, 2);
+    values.insert(0, Utc::now().into());
+    sql::execute(
+        db,
+        &format!(
+            "UPDATE sync_events SET claimed_at = $1 WHERE status = '{CLAIMED}' AND id IN ({list})"
+        ),
+        values,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Marks events processed.
