@@ -259,11 +259,15 @@ async fn queued_work_shows_as_queue_depth_and_inbox_backlog_until_a_worker_takes
     );
 
     s.sf_create("Account", json!({"Name": "Backlog Co"})).await;
-    // The sandbox delivers the notification; the listener stores it and queues a wake-up,
-    // which no worker takes.
+    // The sandbox delivers the notification; the listener stores it and, right after its
+    // Ack, queues a wake-up (coalesced, off the request path), which no worker takes.
     let mut now = scrape(&s.app).await;
     for _ in 0..100 {
-        if now.value("ferry_inbox_events", &[("state", "due")]) == Some(1.0) {
+        let stored = now.value("ferry_inbox_events", &[("state", "due")]) == Some(1.0);
+        let queued = now
+            .value("ferry_job_queue_depth", &[("queue", "ferry.sync")])
+            .is_some_and(|n| n >= 1.0);
+        if stored && queued {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
