@@ -38,6 +38,24 @@ pub async fn connect(url: &str) -> DomainResult<DatabaseConnection> {
     Ok(Database::connect(options).await?)
 }
 
+/// A small pool of its own on the same PostgreSQL database whose commits do not wait for the
+/// WAL flush (`synchronous_commit = off`), for writes that are safe to forget in a crash
+/// (NetSuite leases, queue wake-ups; each caller says why). Lazy: no connection until used.
+pub fn relaxed_postgres_pool(
+    db: &DatabaseConnection,
+    max_connections: u32,
+) -> sea_orm::sqlx::PgPool {
+    let options = (*db.get_postgres_connection_pool().connect_options())
+        .clone()
+        .options([("synchronous_commit", "off")]);
+    sea_orm::sqlx::postgres::PgPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(0)
+        .idle_timeout(Duration::from_secs(60))
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_lazy_with(options)
+}
+
 /// True when the database answers a trivial query (for `/readyz`).
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()

@@ -30,16 +30,7 @@ const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(2);
 /// repairs within seconds. Every push, fetch, completion and heartbeat would otherwise wait
 /// for a disk flush, and under load they queued behind each other and the listener's commits.
 fn wake_up_pool(db: &DatabaseConnection) -> sqlx::PgPool {
-    let pool = db.get_postgres_connection_pool();
-    let options = (*pool.connect_options())
-        .clone()
-        .options([("synchronous_commit", "off")]);
-    sqlx::postgres::PgPoolOptions::new()
-        .max_connections(QUEUE_CONNECTIONS)
-        .min_connections(0)
-        .idle_timeout(std::time::Duration::from_secs(60))
-        .acquire_timeout(std::time::Duration::from_secs(30))
-        .connect_lazy_with(options)
+    ferry_domain::db::relaxed_postgres_pool(db, QUEUE_CONNECTIONS)
 }
 
 /// Two workers polling, the pusher, heartbeats: a handful of connections is plenty.

@@ -4,9 +4,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use ferry_connectors::netsuite::{ConcurrencyGate, SemaphoreGate};
-use std::time::Duration;
-
-use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::{DatabaseConnection, DbBackend, SqlxPostgresConnector};
 
 use super::{MAX_SLOTS, PgLeaseGate, normalize_account};
@@ -25,17 +22,10 @@ struct Cached {
 /// the slot statements queued on `WALWrite`/`WALSync`, and throughput stayed under 100
 /// contacts/s.
 fn lease_connection(db: &DatabaseConnection) -> DatabaseConnection {
-    let pool = db.get_postgres_connection_pool();
-    let options = (*pool.connect_options())
-        .clone()
-        .options([("synchronous_commit", "off")]);
-    let lease_pool = PgPoolOptions::new()
-        .max_connections(LEASE_CONNECTIONS)
-        .min_connections(0)
-        .idle_timeout(Duration::from_secs(60))
-        .acquire_timeout(Duration::from_secs(30))
-        .connect_lazy_with(options);
-    SqlxPostgresConnector::from_sqlx_postgres_pool(lease_pool)
+    SqlxPostgresConnector::from_sqlx_postgres_pool(crate::db::relaxed_postgres_pool(
+        db,
+        LEASE_CONNECTIONS,
+    ))
 }
 
 /// Lease statements are single short round trips; a few connections serve any limit.
