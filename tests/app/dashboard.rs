@@ -339,7 +339,8 @@ async fn errors_of_one_root_cause_are_grouped_with_their_count() {
 
 #[tokio::test]
 async fn retry_and_resolve_one_error_are_recorded_and_audited() {
-    let app = TestApp::spawn().await;
+    // Retries queue events; a worker would work them off before the test reads them.
+    let app = TestApp::spawn_without_workers().await;
     let owner = app.owner("Act Co").await;
     let t = tenant_of(&app, &owner).await;
     let id = insert_error(&app, &t, NewError::default()).await;
@@ -378,7 +379,8 @@ async fn retry_and_resolve_one_error_are_recorded_and_audited() {
 
 #[tokio::test]
 async fn bulk_retry_on_a_filter_requeues_exactly_the_matching_errors() {
-    let app = TestApp::spawn().await;
+    // Retries queue events; a worker would work them off before the test reads them.
+    let app = TestApp::spawn_without_workers().await;
     let owner = app.owner("Bulk Co").await;
     let t = tenant_of(&app, &owner).await;
     let mut expected = Vec::new();
@@ -481,7 +483,8 @@ async fn bulk_retry_on_a_filter_requeues_exactly_the_matching_errors() {
 
 #[tokio::test]
 async fn bulk_actions_on_a_selection_touch_only_the_selected_errors() {
-    let app = TestApp::spawn().await;
+    // Retries queue events; a worker would work them off before the test reads them.
+    let app = TestApp::spawn_without_workers().await;
     let owner = app.owner("Select Co").await;
     let t = tenant_of(&app, &owner).await;
     let a = insert_error(
@@ -744,7 +747,8 @@ async fn api_post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, 
 
 #[tokio::test]
 async fn the_errors_api_lists_filters_pages_retries_and_resolves() {
-    let app = TestApp::spawn().await;
+    // Retries queue events; a worker would work them off before the test reads them.
+    let app = TestApp::spawn_without_workers().await;
     let owner = app.owner("Api Co").await;
     let t = tenant_of(&app, &owner).await;
     for i in 0..3 {
