@@ -35,5 +35,6 @@ mod route_sweep;
 mod secrets_absent;
 mod support_dashboard;
 mod sync_rules;
+mod tcp_nodelay;
 mod workspaces;
 mod xss_pages;
