@@ -4,7 +4,7 @@
 //! that need the whole record or the whole table (required fields, unique `externalId`,
 //! dependent records) and keeps `dateCreated` / `lastModifiedDate` honest.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, SubsecRound, Utc};
 
@@ -85,6 +85,9 @@ pub struct RecordStore {
     /// External id → internal id per type: upserts look records up by external id, and a scan
     /// made the simulator, not the code under test, the bottleneck of `ferry bench`.
     by_external_id: HashMap<(RecordType, String), u64>,
+    /// Lowercased text value → internal ids, per type and field: SuiteQL lookups probe it
+    /// instead of building every row (`suiteql/plan.rs`).
+    by_text: HashMap<(RecordType, &'static str), HashMap<String, BTreeSet<u64>>>,
 }
 
 impl Default for RecordStore {
@@ -95,6 +98,7 @@ impl Default for RecordStore {
             next_customer_id: FIRST_CUSTOMER_ID,
             next_contact_id: FIRST_CONTACT_ID,
             by_external_id: HashMap::new(),
+            by_text: HashMap::new(),
         }
     }
 }
@@ -114,17 +118,65 @@ impl RecordStore {
         }
     }
 
-    /// Stores a record, keeping the external-id index in step.
+    /// Stores a record, keeping the indexes in step.
     fn put(&mut self, record: Record) {
-        let rt = record.record_type;
-        if let Some(eid) = self.get(rt, record.id).and_then(|r| r.text("externalId")) {
-            let key = (rt, eid.to_owned());
-            self.by_external_id.remove(&key);
+        if let Some(old) = self.table_mut(record.record_type).remove(&record.id) {
+            self.unindex(&old);
         }
+        self.index(&record);
+        self.table_mut(record.record_type).insert(record.id, record);
+    }
+
+    fn index(&mut self, record: &Record) {
+        let rt = record.record_type;
         if let Some(eid) = record.text("externalId") {
             self.by_external_id.insert((rt, eid.to_owned()), record.id);
         }
-        self.table_mut(rt).insert(record.id, record);
+        for (field, value) in &record.values {
+            if let FieldValue::Text(text) = value {
+                self.by_text
+                    .entry((rt, *field))
+                    .or_default()
+                    .entry(text.to_lowercase())
+                    .or_default()
+                    .insert(record.id);
+            }
+        }
+    }
+
+    fn unindex(&mut self, record: &Record) {
+        let rt = record.record_type;
+        if let Some(eid) = record.text("externalId") {
+            self.by_external_id.remove(&(rt, eid.to_owned()));
+        }
+        for (field, value) in &record.values {
+            if let FieldValue::Text(text) = value
+                && let Some(values) = self.by_text.get_mut(&(rt, *field))
+            {
+                let key = text.to_lowercase();
+                if let Some(ids) = values.get_mut(&key) {
+                    ids.remove(&record.id);
+                    if ids.is_empty() {
+                        values.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Internal ids of the `rt` records whose text `field` is `lowered` in lowercase.
+    pub fn ids_with_text(
+        &self,
+        rt: RecordType,
+        field: &'static str,
+        lowered: &str,
+    ) -> impl Iterator<Item = u64> + '_ {
+        self.by_text
+            .get(&(rt, field))
+            .and_then(|values| values.get(lowered))
+            .into_iter()
+            .flatten()
+            .copied()
     }
 
     pub fn get(&self, rt: RecordType, id: u64) -> Option<&Record> {
@@ -286,10 +338,8 @@ impl RecordStore {
                 ));
             }
         }
-        if let Some(record) = self.table_mut(rt).remove(&id)
-            && let Some(eid) = record.text("externalId")
-        {
-            self.by_external_id.remove(&(rt, eid.to_owned()));
+        if let Some(record) = self.table_mut(rt).remove(&id) {
+            self.unindex(&record);
         }
         Ok(())
     }

@@ -72,7 +72,11 @@ async fn run_suiteql(
     };
     let result = {
         let store = state.store();
-        suiteql::run(q, |name| suiteql::table_for(&store, name), &ctx)
+        suiteql::run(
+            q,
+            |name, scope| suiteql::table_for(&store, name, scope),
+            &ctx,
+        )
     }
     .map_err(|e| {
         NsError::new(

@@ -6,10 +6,12 @@ pub mod datefmt;
 mod eval;
 mod lexer;
 mod parser;
+mod plan;
 mod tables;
 
 use chrono::{DateTime, Utc};
 
+pub use plan::{Probe, RowScope};
 pub use tables::table_for;
 
 /// Longest statement accepted; longer ones are refused before tokenizing.
@@ -96,10 +98,11 @@ pub struct ResultSet {
     pub rows: Vec<Vec<SqlValue>>,
 }
 
-/// Parses and runs `sql`; `tables` yields a table by its (lowercase) name.
+/// Parses and runs `sql`; `tables` yields a table by its (lowercase) name, holding at least
+/// the rows in the [`RowScope`] read off the WHERE clause (all of them will do).
 pub fn run(
     sql: &str,
-    tables: impl Fn(&str) -> Option<Table>,
+    tables: impl Fn(&str, &RowScope) -> Option<Table>,
     ctx: &EvalContext,
 ) -> Result<ResultSet, SqlError> {
     let length = sql.chars().count();
@@ -110,7 +113,8 @@ pub fn run(
     }
     let tokens = lexer::tokenize(sql)?;
     let query = parser::parse(&tokens, length)?;
-    let table = tables(&query.table)
+    let scope = plan::row_scope(query.filter.as_ref());
+    let table = tables(&query.table, &scope)
         .ok_or_else(|| SqlError::Semantic(format!("Record '{}' was not found.", query.table)))?;
     eval::execute(&query, &table, ctx)
 }
@@ -122,7 +126,7 @@ mod tests {
 
     use super::*;
 
-    fn table(_: &str) -> Option<Table> {
+    fn table(_: &str, _: &RowScope) -> Option<Table> {
         Some(Table {
             name: "contact".into(),
             columns: vec!["id".into(), "lastname".into(), "lastmodifieddate".into()],
