@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::window::{date_pairs, parse_window};
 use crate::error::{DomainError, FieldErrors};
 use crate::ids::{FlowId, TenantId};
 
@@ -198,22 +199,7 @@ impl TryFrom<&ErrorFilterParams> for ErrorFilter {
             }
         });
         let record = non_empty(&p.record).and_then(|r| errors.check(parse_record_id(r)));
-        let date = |field: &'static str, s: &str, end: bool, errors: &mut FieldErrors| {
-            non_empty(s).and_then(|s| {
-                let parsed = parse_instant(s, end);
-                if parsed.is_none() {
-                    errors.push(field, "Enter a date as YYYY-MM-DD.");
-                }
-                parsed
-            })
-        };
-        let since = date("from", &p.from, false, &mut errors);
-        let until = date("to", &p.to, true, &mut errors);
-        if let (Some(a), Some(b)) = (since, until)
-            && a >= b
-        {
-            errors.push("to", "The end date comes before the start date.");
-        }
+        let (since, until) = parse_window(&p.from, &p.to, &mut errors);
         errors.into_result()?;
         Ok(ErrorFilter {
             status,
@@ -255,12 +241,7 @@ impl ErrorFilter {
         if let Some(r) = &self.record {
             out.push(("record", r.clone()));
         }
-        if let Some(s) = self.since {
-            out.push(("from", s.to_rfc3339()));
-        }
-        if let Some(u) = self.until {
-            out.push(("to", u.to_rfc3339()));
-        }
+        out.extend(date_pairs(self.since, self.until));
         out
     }
 

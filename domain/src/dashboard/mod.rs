@@ -16,3 +16,4 @@ pub mod outcomes;
 pub mod overview;
 pub mod runs;
 pub mod timeline;
+pub mod window;

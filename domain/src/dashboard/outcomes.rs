@@ -3,19 +3,18 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::errors::Page;
-use super::filter::{Cursor, OUTCOMES, parse_instant, parse_record_id};
+use super::filter::{Cursor, OUTCOMES, parse_record_id};
 use super::overview::IntegrationFlows;
+use super::window::{Columns, FlowWindow};
 use crate::entities::sync_outcome;
 use crate::error::{DomainError, DomainResult, FieldErrors};
-use crate::ids::FlowId;
 use crate::tenancy::Tenant;
 
 /// One record's outcome in one run.
@@ -121,11 +120,9 @@ pub struct OutcomeFilterParams {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OutcomeFilter {
-    pub flow: Option<FlowId>,
+    pub window: FlowWindow,
     pub outcome: Option<&'static str>,
     pub record: Option<String>,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<&OutcomeFilterParams> for OutcomeFilter {
@@ -133,16 +130,7 @@ impl TryFrom<&OutcomeFilterParams> for OutcomeFilter {
 
     fn try_from(p: &OutcomeFilterParams) -> Result<Self, Self::Error> {
         let mut errors = FieldErrors::default();
-        let flow = match p.flow.trim() {
-            "" => None,
-            s => match s.parse() {
-                Ok(f) => Some(f),
-                Err(_) => {
-                    errors.push("flow", "Not a valid id.");
-                    None
-                }
-            },
-        };
+        let window = FlowWindow::parse(&p.flow, &p.from, &p.to, &mut errors);
         let outcome = match p.outcome.trim() {
             "" => None,
             s => {
@@ -160,47 +148,25 @@ impl TryFrom<&OutcomeFilterParams> for OutcomeFilter {
             "" => None,
             s => errors.check(parse_record_id(s)),
         };
-        let mut date = |field: &'static str, s: &str, end: bool| match s.trim() {
-            "" => None,
-            s => {
-                let d = parse_instant(s, end);
-                if d.is_none() {
-                    errors.push(field, "Enter a date as YYYY-MM-DD.");
-                }
-                d
-            }
-        };
-        let since = date("from", &p.from, false);
-        let until = date("to", &p.to, true);
         errors.into_result()?;
         Ok(OutcomeFilter {
-            flow,
+            window,
             outcome,
             record,
-            since,
-            until,
         })
     }
 }
 
 impl OutcomeFilter {
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if let Some(f) = self.flow {
-            out.push(("flow", f.to_string()));
-        }
+        let mut out: Vec<_> = self.window.flow_pair().into_iter().collect();
         if let Some(o) = self.outcome {
             out.push(("outcome", o.to_owned()));
         }
         if let Some(r) = &self.record {
             out.push(("record", r.clone()));
         }
-        if let Some(s) = self.since {
-            out.push(("from", s.to_rfc3339()));
-        }
-        if let Some(u) = self.until {
-            out.push(("to", u.to_rfc3339()));
-        }
+        out.extend(self.window.date_pairs());
         out
     }
 }
@@ -214,28 +180,18 @@ pub fn outcomes_query(
     limit: u64,
 ) -> Select<sync_outcome::Entity> {
     use sync_outcome::Column as C;
-    let mut c = Condition::all()
-        .add(C::TenantId.eq(tenant.id().0))
-        .add(C::FlowId.is_in(integration.flows.iter().map(|f| f.id.0)));
-    if let Some(f) = filter.flow {
-        c = c.add(C::FlowId.eq(f.0));
-    }
+    let cols = Columns {
+        tenant: C::TenantId,
+        flow: C::FlowId,
+        at: C::At,
+        id: C::Id,
+    };
+    let mut c = filter.window.condition(tenant, integration, cols, cursor);
     if let Some(o) = filter.outcome {
         c = c.add(C::Outcome.eq(o));
     }
     if let Some(r) = &filter.record {
         c = c.add(C::RecordId.eq(r.as_str()));
-    }
-    if let Some(s) = filter.since {
-        c = c.add(C::At.gte(s));
-    }
-    if let Some(u) = filter.until {
-        c = c.add(C::At.lt(u));
-    }
-    if let Some(cur) = cursor {
-        c = c
-            .add(C::At.lte(cur.at))
-            .add(Condition::any().add(C::At.lt(cur.at)).add(C::Id.lt(cur.id)));
     }
     sync_outcome::Entity::find()
         .filter(c)

@@ -1,7 +1,6 @@
 //! Run history: an integration's runs newest first (keyset paged), one run, and the records
 //! a run processed with their outcomes.
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Select,
@@ -10,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::errors::Page;
-use super::filter::{Cursor, parse_instant};
+use super::filter::Cursor;
 use super::outcomes::OutcomeItem;
 use super::overview::IntegrationFlows;
+use super::window::{Columns, FlowWindow};
 use crate::entities::{flow_run, sync_outcome};
 use crate::error::{DomainError, DomainResult, FieldErrors};
-use crate::ids::FlowId;
 use crate::sync::reads::RunView;
 use crate::tenancy::Tenant;
 
@@ -30,58 +29,26 @@ pub struct RunFilterParams {
     pub after: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RunFilter {
-    pub flow: Option<FlowId>,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
-}
+/// Runs are filtered by flow and time only.
+pub type RunFilter = FlowWindow;
 
 impl TryFrom<&RunFilterParams> for RunFilter {
     type Error = DomainError;
 
     fn try_from(p: &RunFilterParams) -> Result<Self, Self::Error> {
         let mut errors = FieldErrors::default();
-        let flow = match p.flow.trim() {
-            "" => None,
-            s => match s.parse() {
-                Ok(f) => Some(f),
-                Err(_) => {
-                    errors.push("flow", "Not a valid id.");
-                    None
-                }
-            },
-        };
-        let mut date = |field: &'static str, s: &str, end: bool| match s.trim() {
-            "" => None,
-            s => {
-                let d = parse_instant(s, end);
-                if d.is_none() {
-                    errors.push(field, "Enter a date as YYYY-MM-DD.");
-                }
-                d
-            }
-        };
-        let since = date("from", &p.from, false);
-        let until = date("to", &p.to, true);
+        let window = FlowWindow::parse(&p.flow, &p.from, &p.to, &mut errors);
         errors.into_result()?;
-        Ok(RunFilter { flow, since, until })
+        Ok(window)
     }
 }
 
 impl RunFilter {
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if let Some(f) = self.flow {
-            out.push(("flow", f.to_string()));
-        }
-        if let Some(s) = self.since {
-            out.push(("from", s.to_rfc3339()));
-        }
-        if let Some(u) = self.until {
-            out.push(("to", u.to_rfc3339()));
-        }
-        out
+        self.flow_pair()
+            .into_iter()
+            .chain(self.date_pairs())
+            .collect()
     }
 }
 
@@ -94,27 +61,14 @@ pub fn runs_query(
     limit: u64,
 ) -> Select<flow_run::Entity> {
     use flow_run::Column as C;
-    let mut c = Condition::all()
-        .add(C::TenantId.eq(tenant.id().0))
-        .add(C::FlowId.is_in(integration.flows.iter().map(|f| f.id.0)));
-    if let Some(f) = filter.flow {
-        c = c.add(C::FlowId.eq(f.0));
-    }
-    if let Some(s) = filter.since {
-        c = c.add(C::StartedAt.gte(s));
-    }
-    if let Some(u) = filter.until {
-        c = c.add(C::StartedAt.lt(u));
-    }
-    if let Some(cur) = cursor {
-        c = c.add(C::StartedAt.lte(cur.at)).add(
-            Condition::any()
-                .add(C::StartedAt.lt(cur.at))
-                .add(C::Id.lt(cur.id)),
-        );
-    }
+    let cols = Columns {
+        tenant: C::TenantId,
+        flow: C::FlowId,
+        at: C::StartedAt,
+        id: C::Id,
+    };
     flow_run::Entity::find()
-        .filter(c)
+        .filter(filter.condition(tenant, integration, cols, cursor))
         .order_by_desc(C::StartedAt)
         .order_by_desc(C::Id)
         .limit(limit + 1)

@@ -11,10 +11,8 @@ use uuid::Uuid;
 
 use ferry_domain::DomainError;
 use ferry_domain::dashboard::digest::{self, DigestInput, DigestParams, DigestSettings};
-use ferry_domain::dashboard::errors::{self, Acting, Count, MAX_SELECTION, SignatureGroup, Target};
-use ferry_domain::dashboard::filter::{
-    ErrorFilter, ErrorFilterParams, ErrorStatus, cursor_of, parse_record_id,
-};
+use ferry_domain::dashboard::errors::{self, Acting, MAX_SELECTION, SignatureGroup, Target};
+use ferry_domain::dashboard::filter::{ErrorFilter, ErrorFilterParams, cursor_of, parse_record_id};
 use ferry_domain::dashboard::outcomes::{self, OutcomeFilter, OutcomeFilterParams};
 use ferry_domain::dashboard::overview::{self, IntegrationFlows};
 use ferry_domain::dashboard::runs::{self, RunFilter, RunFilterParams};
@@ -29,6 +27,7 @@ use crate::pages::dash_views::{
     ErrorRowView, FilterView, Opt, OutcomeRowView, RunRowView, TimelineRowView, next_url, options,
     query_string, word_options,
 };
+use crate::pages::error_list_head::ErrorListHead;
 use crate::pages::views::when;
 use crate::routes::{Access, route_table};
 use crate::session::{Flash, TenantSession, redirect_with_flash};
@@ -236,19 +235,10 @@ struct ErrorsPage {
     name: String,
     filter: FilterView,
     flows: Vec<Opt>,
-    grouped: bool,
-    open_count: Count,
-    resolved_count: Count,
-    matching: Count,
-    open_tab: String,
-    resolved_tab: String,
-    list_url: String,
-    groups_url: String,
+    head: ErrorListHead,
     rows: Vec<ErrorRowView>,
     groups: Vec<GroupView>,
     next: Option<String>,
-    pairs: Vec<(&'static str, String)>,
-    narrowed: bool,
     can_act: bool,
     max_selection: usize,
 }
@@ -272,28 +262,16 @@ async fn errors_page(
     let i = load(&state, &t, id).await?;
     let filter = ErrorFilter::try_from(&query.filter)?;
     let scope = i.scope(&t.access.tenant);
-    let grouped = query.view == "groups";
     let base = base_of(id);
-    let with_status = |s: ErrorStatus| ErrorFilter {
-        status: s,
-        ..filter.clone()
-    };
-    let open_count =
-        errors::count_errors(&state.db, &scope, &with_status(ErrorStatus::Open)).await?;
-    let resolved_count =
-        errors::count_errors(&state.db, &scope, &with_status(ErrorStatus::Resolved)).await?;
-    let matching = match filter.status {
-        ErrorStatus::Open => open_count,
-        ErrorStatus::Resolved => resolved_count,
-    };
-    let tab_url = |s: ErrorStatus| {
-        let mut pairs = with_status(s).to_pairs();
-        if grouped {
-            pairs.push(("view", "groups".to_owned()));
-        }
-        format!("{base}/errors{}", query_string(&pairs))
-    };
-    let pairs = filter.to_pairs();
+    let grouped = query.view == "groups";
+    let head = ErrorListHead::load(
+        &state.db,
+        &scope,
+        &filter,
+        grouped,
+        format!("{base}/errors"),
+    )
+    .await?;
     let (rows, groups, next) = if grouped {
         let groups = errors::signature_groups(&state.db, &scope, &filter, 50)
             .await?
@@ -313,38 +291,20 @@ async fn errors_page(
             PAGE,
         )
         .await?;
-        let next = next_url(
-            &format!("{base}/errors"),
-            pairs.clone(),
-            page.next.map(|c| c.encode()),
-        );
-        (
-            page.rows.into_iter().map(|e| error_row(&i, e)).collect(),
-            Vec::new(),
-            next,
-        )
+        let next = head.next_url(page.next);
+        let rows = page.rows.into_iter().map(|e| error_row(&i, e)).collect();
+        (rows, Vec::new(), next)
     };
-    let mut group_pairs = pairs.clone();
-    group_pairs.push(("view", "groups".to_owned()));
     Ok(ErrorsPage {
         layout: t.layout(format!("Errors · {}", i.name), Nav::Home),
         tab: "errors",
         name: i.name.clone(),
         filter: FilterView::of(&filter),
         flows: flow_options(&i, filter.flow.map(|f| f.to_string()).unwrap_or_default()),
-        open_tab: tab_url(ErrorStatus::Open),
-        resolved_tab: tab_url(ErrorStatus::Resolved),
-        list_url: format!("{base}/errors{}", query_string(&pairs)),
-        groups_url: format!("{base}/errors{}", query_string(&group_pairs)),
-        narrowed: filter.is_narrowed(),
-        grouped,
-        open_count,
-        resolved_count,
-        matching,
+        head,
         rows,
         groups,
         next,
-        pairs,
         base,
         can_act: t.access.role >= Role::Member,
         max_selection: MAX_SELECTION,
@@ -717,12 +677,19 @@ async fn records_page(
         PAGE,
     )
     .await?;
-    let (from, to) = FilterView::dates(filter.since, filter.until);
+    let (from, to) = FilterView::dates(filter.window.since, filter.window.until);
     let html = RecordsPage {
         layout: t.layout(format!("Records · {}", i.name), Nav::Home),
         tab: "records",
         name: i.name.clone(),
-        flows: flow_options(&i, filter.flow.map(|f| f.to_string()).unwrap_or_default()),
+        flows: flow_options(
+            &i,
+            filter
+                .window
+                .flow
+                .map(|f| f.to_string())
+                .unwrap_or_default(),
+        ),
         outcomes: word_options(
             &ferry_domain::dashboard::filter::OUTCOMES,
             filter.outcome.unwrap_or_default(),

@@ -8,6 +8,7 @@ mod chart;
 pub mod connections;
 mod dash_views;
 pub mod dashboard;
+mod error_list_head;
 pub mod flow_settings;
 pub mod flows;
 pub mod home;

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use uuid::Uuid;
 
 use ferry_domain::DomainError;
-use ferry_domain::dashboard::errors::{self, Acting, Breakdown, Count, ErrorScope, MAX_SELECTION};
+use ferry_domain::dashboard::errors::{self, Acting, Breakdown, ErrorScope, MAX_SELECTION};
 use ferry_domain::dashboard::filter::{
     ErrorFilter, ErrorFilterParams, ErrorStatus, cursor_of, parse_record_id,
 };
@@ -21,8 +21,9 @@ use crate::error::PageError;
 use crate::layout::{Layout, Nav};
 use crate::pages::chart::Chart;
 use crate::pages::dash_views::{
-    ErrorRowView, FilterView, Opt, TimelineRowView, next_url, options, query_string,
+    ErrorRowView, FilterView, Opt, TimelineRowView, options, query_string,
 };
+use crate::pages::error_list_head::ErrorListHead;
 use crate::pages::views::when;
 use crate::routes::{Access, route_table};
 use crate::session::{Flash, SupportSession, redirect_with_flash};
@@ -130,19 +131,10 @@ struct SupportErrorsPage {
     layout: Layout,
     filter: FilterView,
     tenants: Vec<Opt>,
-    grouped: bool,
-    open_tab: String,
-    resolved_tab: String,
-    list_url: String,
-    groups_url: String,
-    open_count: Count,
-    resolved_count: Count,
-    matching: Count,
+    head: ErrorListHead,
     rows: Vec<ErrorRowView>,
     groups: Vec<SupportGroup>,
     next: Option<String>,
-    pairs: Vec<(&'static str, String)>,
-    narrowed: bool,
     max_selection: usize,
 }
 
@@ -162,32 +154,17 @@ async fn support_errors(
     let filter = ErrorFilter::try_from(&query.filter)?;
     let scope = ErrorScope::support(&s.support);
     let grouped = query.view == "groups";
-    let with_status = |st: ErrorStatus| ErrorFilter {
-        status: st,
-        ..filter.clone()
-    };
-    let open_count =
-        errors::count_errors(&state.db, &scope, &with_status(ErrorStatus::Open)).await?;
-    let resolved_count =
-        errors::count_errors(&state.db, &scope, &with_status(ErrorStatus::Resolved)).await?;
-    let matching = match filter.status {
-        ErrorStatus::Open => open_count,
-        ErrorStatus::Resolved => resolved_count,
-    };
-    let tab_url = |st: ErrorStatus| {
-        let mut pairs = with_status(st).to_pairs();
-        if grouped {
-            pairs.push(("view", "groups".to_owned()));
-        }
-        format!("/support/errors{}", query_string(&pairs))
-    };
-    let pairs = filter.to_pairs();
-    let (rows, group_rows, next) = if grouped {
-        (
-            Vec::new(),
-            groups(&state, &s, &scope, &filter, 50).await?,
-            None,
-        )
+    let head = ErrorListHead::load(
+        &state.db,
+        &scope,
+        &filter,
+        grouped,
+        "/support/errors".into(),
+    )
+    .await?;
+    let (rows, groups, next) = if grouped {
+        let groups = groups(&state, &s, &scope, &filter, 50).await?;
+        (Vec::new(), groups, None)
     } else {
         let page = errors::list_errors(
             &state.db,
@@ -200,22 +177,14 @@ async fn support_errors(
         let labels =
             support::flow_labels(&state.db, &s.support, page.rows.iter().map(|e| e.flow_id))
                 .await?;
-        let next = next_url(
-            "/support/errors",
-            pairs.clone(),
-            page.next.map(|c| c.encode()),
-        );
-        (
-            page.rows
-                .into_iter()
-                .map(|e| error_row(&labels, e))
-                .collect(),
-            Vec::new(),
-            next,
-        )
+        let next = head.next_url(page.next);
+        let rows = page
+            .rows
+            .into_iter()
+            .map(|e| error_row(&labels, e))
+            .collect();
+        (rows, Vec::new(), next)
     };
-    let mut group_pairs = pairs.clone();
-    group_pairs.push(("view", "groups".to_owned()));
     let current_tenant = filter.tenant.map(|t| t.to_string()).unwrap_or_default();
     Ok(SupportErrorsPage {
         layout: s.session.layout("Support · errors", Nav::Support),
@@ -227,19 +196,10 @@ async fn support_errors(
                 .map(|(id, name)| (id.to_string(), name)),
             &current_tenant,
         ),
-        open_tab: tab_url(ErrorStatus::Open),
-        resolved_tab: tab_url(ErrorStatus::Resolved),
-        list_url: format!("/support/errors{}", query_string(&pairs)),
-        groups_url: format!("/support/errors{}", query_string(&group_pairs)),
-        narrowed: filter.is_narrowed(),
-        grouped,
-        open_count,
-        resolved_count,
-        matching,
+        head,
         rows,
-        groups: group_rows,
+        groups,
         next,
-        pairs,
         max_selection: MAX_SELECTION,
     })
 }
