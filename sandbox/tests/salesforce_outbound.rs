@@ -246,8 +246,13 @@ async fn duplicate_rate_one_delivers_every_acknowledged_message_twice() {
         xml[start..start + 18].to_owned()
     };
     assert_eq!(id_of(&bodies[0]), id_of(&bodies[1]));
-    let log = deliveries(&app).await;
-    assert!(log.iter().any(|d| d["duplicate"] == true));
+    // The delivery is logged once its answer is in, which can be after the listener has the
+    // body: wait for the log too.
+    eventually(WAIT, || async {
+        let log = deliveries(&app).await;
+        log.iter().any(|d| d["duplicate"] == true).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
