@@ -164,6 +164,14 @@ impl RecordStore {
         }
     }
 
+    /// How many `rt` records have `lowered` in their text `field`, in lowercase.
+    pub fn count_with_text(&self, rt: RecordType, field: &'static str, lowered: &str) -> usize {
+        self.by_text
+            .get(&(rt, field))
+            .and_then(|values| values.get(lowered))
+            .map_or(0, BTreeSet::len)
+    }
+
     /// Internal ids of the `rt` records whose text `field` is `lowered` in lowercase.
     pub fn ids_with_text(
         &self,

@@ -23,6 +23,10 @@ pub enum Probe {
     Id(u64),
     /// Rows whose `column` (a lowercase column name) holds this text, compared in lowercase.
     Text { column: String, lowered: String },
+    /// Rows matched by every one of these sets of probes (an `AND`): the table reads the set
+    /// it can answer with the fewest rows ("Bench" may be every contact's first name, while
+    /// the last name picks one).
+    Every(Vec<Vec<Probe>>),
 }
 
 /// The scope of a WHERE clause (`None`: no WHERE).
@@ -42,9 +46,19 @@ fn probes(expr: &Expr) -> Option<Vec<Probe>> {
             all.extend(probes(b)?);
             Some(all)
         }
-        // A row matching both sides matches either side's probes: take the narrower.
+        // A row matching both sides matches either side's probes.
         Expr::And(a, b) => match (probes(a), probes(b)) {
-            (Some(a), Some(b)) => Some(if a.len() <= b.len() { a } else { b }),
+            (Some(a), Some(b)) => {
+                let mut sets = Vec::new();
+                for side in [a, b] {
+                    match <[Probe; 1]>::try_from(side) {
+                        Ok([Probe::Every(inner)]) => sets.extend(inner),
+                        Ok([one]) => sets.push(vec![one]),
+                        Err(side) => sets.push(side),
+                    }
+                }
+                Some(vec![Probe::Every(sets)])
+            }
             (one, other) => one.or(other),
         },
         Expr::Compare {
@@ -132,8 +146,26 @@ mod tests {
                 Probe::Id(5002),
                 text("externalid", "a1"),
                 text("email", "x@y.com"),
-                text("firstname", "ann"),
+                Probe::Every(vec![
+                    vec![text("firstname", "ann")],
+                    vec![text("company", "842")]
+                ]),
             ])
+        );
+    }
+
+    #[test]
+    fn a_conjunction_keeps_every_side_so_the_table_can_pick_the_narrowest() {
+        assert_eq!(
+            scope(
+                "SELECT id FROM contact WHERE LOWER(firstname) = 'bench' \
+                 AND LOWER(lastname) = 'contact 7' AND email LIKE '%@x.com' AND company = '842'"
+            ),
+            RowScope::Candidates(vec![Probe::Every(vec![
+                vec![text("firstname", "bench")],
+                vec![text("lastname", "contact 7")],
+                vec![text("company", "842")],
+            ])])
         );
     }
 

@@ -31,28 +31,70 @@ pub fn table_for(store: &RecordStore, name: &str, scope: &RowScope) -> Option<Ta
     })
 }
 
-/// The internal ids `scope` points at, or `None` for every row. A probe of a column that is
-/// not a text field (a flag, a reference, a date) cannot use the index: scan then.
+/// The internal ids `scope` points at, or `None` for every row.
 fn candidates(store: &RecordStore, rt: RecordType, scope: &RowScope) -> Option<BTreeSet<u64>> {
     let RowScope::Candidates(probes) = scope else {
         return None;
     };
     let mut ids = BTreeSet::new();
+    collect(store, rt, probes, &mut ids)?;
+    Some(ids)
+}
+
+/// Adds the ids `probes` point at; `None` if one of them needs a scan. A probe of a column that
+/// is not a text field (a flag, a reference, a date) cannot use the index.
+fn collect(
+    store: &RecordStore,
+    rt: RecordType,
+    probes: &[Probe],
+    ids: &mut BTreeSet<u64>,
+) -> Option<()> {
     for probe in probes {
         match probe {
             Probe::Id(id) => {
                 ids.insert(*id);
             }
             Probe::Text { column, lowered } => {
-                let field = rt
-                    .fields()
+                ids.extend(store.ids_with_text(rt, text_field(rt, column)?, lowered));
+            }
+            // Any one side of an AND covers its matches: read the one with the fewest rows.
+            Probe::Every(sides) => {
+                let narrowest = sides
                     .iter()
-                    .find(|f| is_text(f.kind) && f.name.eq_ignore_ascii_case(column))?;
-                ids.extend(store.ids_with_text(rt, field.name, lowered));
+                    .filter_map(|side| Some((estimate(store, rt, side)?, side)))
+                    .min_by_key(|(rows, _)| *rows)?
+                    .1;
+                collect(store, rt, narrowest, ids)?;
             }
         }
     }
-    Some(ids)
+    Some(())
+}
+
+/// How many rows `probes` read, or `None` if they need a scan.
+fn estimate(store: &RecordStore, rt: RecordType, probes: &[Probe]) -> Option<usize> {
+    probes.iter().try_fold(0, |sum, probe| {
+        Some(
+            sum + match probe {
+                Probe::Id(_) => 1,
+                Probe::Text { column, lowered } => {
+                    store.count_with_text(rt, text_field(rt, column)?, lowered)
+                }
+                Probe::Every(sides) => sides
+                    .iter()
+                    .filter_map(|side| estimate(store, rt, side))
+                    .min()?,
+            },
+        )
+    })
+}
+
+/// The text field behind a SuiteQL column.
+fn text_field(rt: RecordType, column: &str) -> Option<&'static str> {
+    rt.fields()
+        .iter()
+        .find(|f| is_text(f.kind) && f.name.eq_ignore_ascii_case(column))
+        .map(|f| f.name)
 }
 
 fn is_text(kind: FieldKind) -> bool {
@@ -90,7 +132,7 @@ mod tests {
     fn store(rng: &mut StdRng) -> RecordStore {
         let mut store = RecordStore::default();
         let now = Utc::now();
-        let mut pick = |rng: &mut StdRng| WORDS[rng.random_range(0..WORDS.len())].to_owned();
+        let pick = |rng: &mut StdRng| WORDS[rng.random_range(0..WORDS.len())].to_owned();
         for i in 0..60 {
             let mut patch = RecordPatch::default()
                 .text("externalId", format!("EID{}", i % 40))
@@ -127,6 +169,7 @@ mod tests {
             "SELECT id, email FROM contact WHERE LOWER(email) IN ('ann@x.com', 'zoë@x.com')",
             "SELECT id FROM contact WHERE firstname = 'ann' OR firstname = 'ANN '",
             "SELECT id FROM contact WHERE LOWER(firstname) = 'ann' AND LOWER(lastname) = 'bob'",
+            "SELECT id FROM contact WHERE LOWER(lastname) = 'bob' AND company = '100' AND firstname = 'Ann'",
             "SELECT id FROM contact WHERE id IN (5001, '5007', 5003, 99999) OR externalid = 'EID5'",
             "SELECT id FROM contact WHERE externalid IN ('EID1', 'eid2') ORDER BY id DESC",
             "SELECT id FROM contact WHERE LOWER(lastname) = 'o''brien' AND id > 5010",
