@@ -1,7 +1,8 @@
-//! `ferry bench`: drives contacts through the real product against the in-process sandbox and
-//! reports throughput, latencies, remote calls, NetSuite concurrency, memory and correctness. Real-time mode goes through the listener (Salesforce
+//! `ferry bench`: drives contacts through the real product against the sandbox (started
+//! in-process, or an external one) and reports throughput, latencies, remote calls, NetSuite
+//! concurrency, memory and correctness. Real-time mode goes through the listener (Salesforce
 //! outbound messages); backfill mode measures "Sync existing records" over contacts created
-//! beforehand. The bench reaches the sandbox only over HTTP
+//! beforehand. Whichever sandbox it is, the bench reaches it only over HTTP
 //! (`sandbox_client.rs`): the admin API for settings and readings, the Salesforce data API for
 //! the records it creates.
 
@@ -79,9 +80,31 @@ pub struct BenchArgs {
     /// Give up after this long.
     #[arg(long, default_value_t = 900)]
     pub timeout_secs: u64,
+    /// Run against a sandbox started elsewhere (`ferry sandbox`) instead of one in this
+    /// process: its Salesforce simulator's URL. Goes with `--netsuite-url`.
+    #[arg(long, requires = "netsuite_url")]
+    pub salesforce_url: Option<String>,
+    /// The external sandbox's NetSuite simulator URL. Goes with `--salesforce-url`.
+    #[arg(long, requires = "salesforce_url")]
+    pub netsuite_url: Option<String>,
+}
+
+impl BenchArgs {
+    /// The external sandbox's Salesforce and NetSuite URLs, or `None` for an in-process one.
+    pub fn sandbox_urls(&self) -> anyhow::Result<Option<(&str, &str)>> {
+        match (&self.salesforce_url, &self.netsuite_url) {
+            (Some(salesforce), Some(netsuite)) => Ok(Some((salesforce, netsuite))),
+            (None, None) => Ok(None),
+            _ => anyhow::bail!(
+                "--salesforce-url and --netsuite-url go together: give both to run against an \
+                 external sandbox, or neither to let the bench start its own"
+            ),
+        }
+    }
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    args.sandbox_urls()?;
     if let Some(drill) = args.drill {
         drill.check(&args)?;
     }
@@ -269,6 +292,7 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
         mode: format!("{:?}", args.mode).to_lowercase(),
         contacts: args.contacts,
         database: bench.database_label(),
+        sandbox: bench.sandbox.label(),
         workers: args.workers,
         remote_latency_ms: args.remote_latency_ms,
         seconds,

@@ -35,6 +35,8 @@ pub struct Report {
     pub mode: String,
     pub contacts: usize,
     pub database: String,
+    /// `in-process`, or `external (<Salesforce URL>, <NetSuite URL>)`.
+    pub sandbox: String,
     pub workers: usize,
     pub remote_latency_ms: u64,
     pub seconds: f64,
@@ -73,10 +75,11 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "  setup            {} · {} worker process(es) · remote latency {} ms",
+            "  setup            {} · {} worker process(es) · remote latency {} ms · sandbox {}",
             self.database,
             self.workers.max(1),
-            self.remote_latency_ms
+            self.remote_latency_ms,
+            self.sandbox
         );
         let _ = writeln!(
             out,

@@ -1,6 +1,7 @@
-//! The sandbox a bench runs against, started in-process, set up for the run through the admin
-//! API only, and put back as it was afterwards: settings, fault rules, and no outbound rule left
-//! pointing at the bench's dead listener (a sandbox may outlive the bench).
+//! The sandbox a bench runs against: one it starts in-process, or an external one (`ferry
+//! sandbox`, given by `--salesforce-url` and `--netsuite-url`). Either way it is set up for
+//! the run through the admin API, and an external one is put back as it was afterwards:
+//! settings, fault rules, and no outbound rule left pointing at the bench's dead listener.
 
 use anyhow::Context;
 use serde_json::json;
@@ -23,7 +24,7 @@ struct Saved {
 
 pub struct BenchSandbox {
     pub client: SandboxClient,
-    /// The sandbox the bench started itself.
+    /// The sandbox the bench started itself; `None` when it runs against an external one.
     in_process: Option<Sandbox>,
     saved: Saved,
     /// Outbound-message rules the bench added (to the bench's listener).
@@ -31,19 +32,24 @@ pub struct BenchSandbox {
 }
 
 impl BenchSandbox {
-    /// Starts the in-process sandbox, then sets it up for the run: NetSuite's limit and
-    /// latency, quick redeliveries, a delivery log that holds the whole run, no daily API limit
-    /// in the way.
+    /// Starts the in-process sandbox unless the arguments name an external one, then sets it
+    /// up for the run: NetSuite's limit and latency, quick redeliveries, a delivery log that
+    /// holds the whole run, no daily API limit in the way.
     pub async fn start(args: &BenchArgs) -> anyhow::Result<Self> {
-        let options = SandboxOptions {
-            workers: 2,
-            ..SandboxOptions::ephemeral()
+        let (client, in_process) = match args.sandbox_urls()? {
+            Some((salesforce, netsuite)) => (SandboxClient::new(salesforce, netsuite)?, None),
+            None => {
+                let options = SandboxOptions {
+                    workers: 2,
+                    ..SandboxOptions::ephemeral()
+                };
+                let sandbox = Sandbox::start(options)
+                    .await
+                    .context("starting the sandbox")?;
+                let client = SandboxClient::new(sandbox.salesforce_url(), &sandbox.netsuite_url())?;
+                (client, Some(sandbox))
+            }
         };
-        let sandbox = Sandbox::start(options)
-            .await
-            .context("starting the sandbox")?;
-        let client = SandboxClient::new(sandbox.salesforce_url(), &sandbox.netsuite_url())?;
-        let in_process = Some(sandbox);
         client.check().await?;
         let saved = Saved {
             salesforce: client.salesforce_settings().await?,
@@ -84,6 +90,18 @@ impl BenchSandbox {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Where the report says the run went.
+    pub fn label(&self) -> String {
+        match self.in_process {
+            Some(_) => "in-process".to_owned(),
+            None => format!(
+                "external ({}, {})",
+                self.client.salesforce_url(),
+                self.client.netsuite_url()
+            ),
+        }
     }
 
     /// Sends `object`'s outbound messages to `endpoint_url` (the bench's Ferry listener).

@@ -1,5 +1,6 @@
-//! The bench's world: a database of its own, the sandbox, Ferry (listener and workers, in
-//! this process or in `ferry worker` processes), and the demo tenant wired to the sandbox.
+//! The bench's world: a database of its own, the sandbox (in-process or external), Ferry
+//! (listener and workers, in this process or in `ferry worker` processes), and the demo tenant
+//! wired to the sandbox.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
