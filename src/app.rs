@@ -137,7 +137,12 @@ pub fn redact_url(url: &str) -> String {
 
 /// The endpoints and demo credentials of a running sandbox, as the server shows them.
 pub fn sandbox_link(sandbox: &ferry_sandbox::Sandbox) -> ferry_server::SandboxLink {
-    let demo = sandbox.demo_credentials();
+    sandbox_link_from(sandbox.demo_credentials())
+}
+
+/// [`sandbox_link`] from the demo credentials a sandbox publishes (`GET
+/// /__sandbox/demo-credentials`), for a sandbox running elsewhere.
+pub fn sandbox_link_from(demo: ferry_sandbox::DemoCredentials) -> ferry_server::SandboxLink {
     ferry_server::SandboxLink {
         salesforce_url: demo.salesforce.login_url,
         salesforce_consumer_key: demo.salesforce.consumer_key,

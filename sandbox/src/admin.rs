@@ -1,8 +1,8 @@
 //! The admin API both simulators share under `/__sandbox/`: fault rules and statistics.
 //!
 //! Each simulator mounts its own admin routes next to these (reset, seed, auth clients,
-//! settings, outbound-message rules); they use [`AdminError`] and [`parse_json`] too, so every
-//! admin answer has the same shape. See `docs/sandbox.md`.
+//! settings, outbound-message rules); they use [`AdminError`], [`parse_json`] and
+//! [`parse_query`] too, so every admin answer has the same shape. See `docs/sandbox.md`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError, web};
@@ -57,6 +57,13 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
         body
     };
     serde_json::from_slice(body).map_err(|e| AdminError::BadRequest(format!("invalid body: {e}")))
+}
+
+/// Parses an admin query string the same way, so a bad one is an admin 400 too (not the
+/// simulator's own error shape).
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AdminError> {
+    serde_urlencoded::from_str(query)
+        .map_err(|e| AdminError::BadRequest(format!("invalid query string: {e}")))
 }
 
 /// Mounts `/__sandbox/faults` and `/__sandbox/stats`; needs `web::Data<FaultInjector>` and

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod faults;
 pub mod keys;
 pub mod netsuite;
+pub mod percentiles;
 pub mod salesforce;
 pub mod seed;
 mod server;
@@ -19,7 +20,7 @@ use std::path::PathBuf;
 
 use actix_web::dev::ServerHandle;
 use actix_web::web;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 
 use crate::faults::FaultInjector;
@@ -83,7 +84,7 @@ pub struct SimContext {
 }
 
 /// The pre-registered credentials a client needs to reach both simulators.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DemoCredentials {
     pub salesforce: SalesforceCredentials,
     pub netsuite: NetsuiteCredentials,

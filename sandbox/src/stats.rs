@@ -8,7 +8,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::admin::ADMIN_PREFIX;
 
@@ -27,7 +27,7 @@ pub struct Stats {
 }
 
 /// JSON view of [`Stats`].
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StatsSnapshot {
     pub requests: BTreeMap<String, BTreeMap<u16, u64>>,
     pub total_requests: u64,
@@ -36,13 +36,13 @@ pub struct StatsSnapshot {
     pub outbound: OutboundSnapshot,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ConcurrencySnapshot {
     pub current: u64,
     pub max: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OutboundSnapshot {
     /// Delivery attempts (one SOAP POST each).
     pub deliveries: u64,

@@ -91,6 +91,46 @@ mod netsuite {
     }
 
     #[tokio::test]
+    async fn slot_occupancy_is_integrated_over_time_and_zeroed_on_reset() {
+        let ns = TestNetsuite::start().await;
+        let token = ns.access_token().await;
+        const HOLD: u64 = 400;
+        ns.admin_settings(json!({"concurrency_limit": 2, "governance_latency_ms": HOLD}))
+            .await;
+        let reset = ns.http.delete(ns.url("/__sandbox/governance")).send();
+        assert_eq!(reset.await.unwrap().status(), 204);
+        let fresh = admin_json(&ns, "/__sandbox/governance").await;
+        assert_eq!(
+            (&fresh["in_flight_us"], &fresh["at_limit_us"]),
+            (&json!(0), &json!(0))
+        );
+
+        // Two requests holding both slots for HOLD ms each, at the same time.
+        let results = burst(&ns, &token, 2).await;
+        assert!(results.iter().all(|o| o.status == 200), "{results:?}");
+        let g = admin_json(&ns, "/__sandbox/governance").await;
+        let us = |key: &str| g[key].as_u64().unwrap();
+        let hold_us = HOLD * 1000;
+        assert!(
+            us("in_flight_us") >= 2 * hold_us,
+            "two requests × {HOLD} ms: {g}"
+        );
+        // Both in flight for most of the hold; the second may arrive a little later.
+        assert!(us("at_limit_us") >= hold_us / 2, "{g}");
+        assert!(us("at_limit_us") <= us("window_us"), "{g}");
+        assert!(us("in_flight_us") <= 2 * us("window_us"), "{g}");
+
+        let reset = ns.http.delete(ns.url("/__sandbox/governance")).send();
+        assert_eq!(reset.await.unwrap().status(), 204);
+        let after = admin_json(&ns, "/__sandbox/governance").await;
+        assert_eq!(after["in_flight_us"], 0, "{after}");
+        assert!(
+            after["window_us"].as_u64().unwrap() < us("window_us"),
+            "{after}"
+        );
+    }
+
+    #[tokio::test]
     async fn in_quirk_mode_requests_over_the_limit_get_invalid_login() {
         let ns = TestNetsuite::start().await;
         let token = ns.access_token().await;

@@ -612,4 +612,49 @@ mod netsuite {
         assert_eq!(status, 404);
         assert_eq!(error_detail(&body, 404)["o:errorCode"], "NONEXISTENT_ID");
     }
+
+    #[tokio::test]
+    async fn external_id_counts_say_how_many_of_the_asked_ids_the_account_holds() {
+        let ns = TestNetsuite::start().await;
+        for eid in ["003A", "003B"] {
+            ns.create("contact", json!({"lastName": eid, "externalId": eid}))
+                .await;
+        }
+        ns.create("contact", json!({"lastName": "Without"})).await;
+        let counts = |record_type: &'static str, body: Value| {
+            let ns = &ns;
+            async move {
+                let path = format!("/__sandbox/records/{record_type}/external-ids");
+                let response = ns.admin_post(&path, body).await;
+                let status = response.status().as_u16();
+                (
+                    status,
+                    response.json::<Value>().await.unwrap_or(Value::Null),
+                )
+            }
+        };
+        let (status, body) = counts(
+            "contact",
+            json!({"external_ids": ["003A", "003B", "003C", "003A"]}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(body, json!({"requested": 3, "found": 2, "duplicates": 0}));
+        let (_, body) = counts("customer", json!({"external_ids": ["003A"]})).await;
+        assert_eq!(body["found"], 0, "customers hold none of them");
+        // A large run's ids go in one call (well over actix's default 256 KiB body).
+        let many: Vec<String> = (0..20_000)
+            .map(|i| format!("003xx00000{i:08}AAA"))
+            .collect();
+        let (status, body) = counts("contact", json!({"external_ids": many})).await;
+        assert_eq!(
+            (status, &body["requested"]),
+            (200, &json!(20_000)),
+            "{body}"
+        );
+        let (status, body) = counts("invoice", json!({"external_ids": []})).await;
+        assert_eq!((status, &body["error"]), (404, &json!("not_found")));
+        let (status, body) = counts("contact", json!({"ids": []})).await;
+        assert_eq!((status, &body["error"]), (400, &json!("bad_request")));
+    }
 }

@@ -440,3 +440,21 @@ async fn the_revoke_endpoint_revokes_one_access_token() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.get("/limits").await.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_admin_api_issues_a_demo_access_token_that_reaches_the_data_api() {
+    let app = TestApp::start().await;
+    let res = app.admin(Method::POST, "/access-tokens", None).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["instance_url"], json!(app.base()));
+    let token = body["access_token"].as_str().unwrap();
+    let res = app
+        .http
+        .get(app.api("/sobjects/Contact/describe"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}

@@ -384,3 +384,60 @@ async fn send_session_id_puts_a_usable_session_in_the_envelope() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+/// `GET /__sandbox/outbound/acks?…` as JSON, with its status.
+async fn acks(app: &TestApp, query: &str) -> (StatusCode, Value) {
+    let res = app
+        .admin(Method::GET, &format!("/outbound/acks?{query}"), None)
+        .await;
+    (res.status(), res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn acknowledged_deliveries_are_summed_up_by_rule_and_time() {
+    let app = TestApp::start().await;
+    // The first contact delivery fails: a failed attempt is not an Ack.
+    let contacts = Listener::start(vec![Reply::Status(500)]).await;
+    let accounts = Listener::start(vec![]).await;
+    let rule = add_rule(&app, "Contact", &["LastName"], &contacts.url).await;
+    add_rule(&app, "Account", &["Name"], &accounts.url).await;
+    for name in ["A", "B", "C"] {
+        app.create("Contact", json!({"LastName": name})).await;
+    }
+    app.create("Account", json!({"Name": "Acme"})).await;
+
+    let all = eventually(WAIT, || async {
+        let (_, all) = acks(&app, "").await;
+        (all["notifications"] == 4).then_some(all)
+    })
+    .await;
+    let attempts = all["attempts"].as_u64().unwrap();
+    assert!((2..=4).contains(&attempts), "{all}");
+    assert_eq!(all["latency_ms"]["samples"], attempts, "{all}");
+    assert!(all["first_at"].as_str().unwrap() <= all["last_at"].as_str().unwrap());
+    let log = deliveries(&app).await;
+    assert!(
+        log.iter().any(|a| a["acked"] == false),
+        "the 500 is logged: {log:?}"
+    );
+
+    let (status, contact_only) =
+        acks(&app, &format!("rules={}", rule["id"].as_str().unwrap())).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(contact_only["notifications"], 3, "{contact_only}");
+
+    let later = (chrono::Utc::now() + chrono::Duration::seconds(60))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let (_, none) = acks(&app, &format!("since={later}")).await;
+    assert_eq!(none["attempts"], 0, "{none}");
+    assert_eq!(none["latency_ms"]["samples"], 0, "{none}");
+    assert!(none["first_at"].is_null());
+
+    let (status, body) = acks(&app, "since=soon").await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::BAD_REQUEST, &json!("bad_request"))
+    );
+    contacts.stop().await;
+    accounts.stop().await;
+}

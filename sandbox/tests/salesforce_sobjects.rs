@@ -744,3 +744,64 @@ async fn unconfirmed_behaviours_follow_their_settings() {
         .unwrap();
     assert_eq!(body[0]["errors"][0]["errorCode"], "REQUIRED_FIELD_MISSING");
 }
+
+/// `GET /__sandbox/records/{object}/filled?…` as JSON, with its status.
+async fn filled(app: &TestApp, object: &str, query: &str) -> (StatusCode, Value) {
+    let res = app
+        .admin(
+            Method::GET,
+            &format!("/records/{object}/filled?{query}"),
+            None,
+        )
+        .await;
+    (res.status(), res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn records_with_a_field_filled_are_polled_by_modstamp_cursor() {
+    let app = TestApp::start().await;
+    let a = app.create("Contact", json!({"LastName": "A"})).await;
+    let b = app
+        .create(
+            "Contact",
+            json!({"LastName": "B", "NetSuite_Id__c": "5001"}),
+        )
+        .await;
+    let (status, first) = filled(&app, "Contact", "field=NetSuite_Id__c").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["ids"], json!([b]), "{first}");
+    let cursor = first["latest_modstamp"].as_str().unwrap().to_owned();
+
+    let after = format!("field=netsuite_id__c&modified_after={cursor}");
+    let (_, nothing_new) = filled(&app, "Contact", &after).await;
+    assert_eq!(nothing_new["ids"], json!([]));
+    assert_eq!(
+        nothing_new["latest_modstamp"],
+        json!(cursor),
+        "the cursor stays"
+    );
+
+    let res = app
+        .patch(
+            &format!("/sobjects/Contact/{a}"),
+            json!({"NetSuite_Id__c": "5002"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (_, next) = filled(&app, "Contact", &after).await;
+    assert_eq!(next["ids"], json!([a]), "only the write after the cursor");
+    assert!(next["latest_modstamp"].as_str().unwrap() > cursor.as_str());
+
+    let (status, body) = filled(&app, "Invoice", "field=Name").await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::NOT_FOUND, &json!("not_found"))
+    );
+    let (status, body) = filled(&app, "Contact", "field=Nope__c").await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::BAD_REQUEST, &json!("bad_request"))
+    );
+    let (status, _) = filled(&app, "Contact", "field=Email&modified_after=yesterday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::BenchArgs;
+use super::sandbox_client::Simulator;
 use super::setup::Bench;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -66,8 +67,10 @@ impl Drill {
         }
     }
 
-    /// Sets the simulators up for the drill, before the first contact is created.
+    /// Sets the simulators up for the drill, before the first contact is created (through
+    /// the admin API, so every drill runs against an external sandbox too).
     pub async fn prepare(self, bench: &Bench) -> anyhow::Result<()> {
+        let client = &bench.sandbox.client;
         match self {
             Self::RemoteFaults => {
                 let rates = json!({"server_error": 0.10, "rate_limited": 0.05, "timeout": 0.01});
@@ -79,15 +82,16 @@ impl Drill {
                 let netsuite = json!({"seed": 8, "rules": [
                     {"path": "/services/rest/*", "error_rates": rates, "timeout_ms": 3000},
                 ]});
-                bench.put_faults(&salesforce, &netsuite).await
+                client
+                    .put_faults(Simulator::Salesforce, &salesforce)
+                    .await?;
+                client.put_faults(Simulator::NetSuite, &netsuite).await
             }
             Self::Redeliver => {
-                bench
-                    .change_salesforce_settings(|s| {
-                        s["outbound"]["extra_deliveries"] = json!(2);
-                        s["outbound"]["reorder"] = json!(true);
-                    })
-                    .await
+                let mut settings = client.salesforce_settings().await?;
+                settings.outbound.extra_deliveries = 2;
+                settings.outbound.reorder = true;
+                client.put_salesforce_settings(&settings).await
             }
             Self::KillWorkers | Self::RestartPostgres => Ok(()),
         }
@@ -117,7 +121,7 @@ impl Drill {
                     let command = args.restart_command.as_deref().unwrap_or_default();
                     restart_postgres(command).await?;
                 }
-                Self::RemoteFaults => bench.revoke_access_tokens().await?,
+                Self::RemoteFaults => bench.sandbox.client.revoke_access_tokens().await?,
                 Self::Redeliver => break,
             }
             actions += 1;
@@ -154,63 +158,4 @@ async fn restart_postgres(command: &str) -> anyhow::Result<()> {
         .context("running --restart-command")?;
     anyhow::ensure!(status.success(), "--restart-command failed: {status}");
     Ok(())
-}
-
-impl Bench {
-    async fn put_faults(&self, salesforce: &Value, netsuite: &Value) -> anyhow::Result<()> {
-        let http = reqwest::Client::new();
-        for (base, config) in [
-            (self.sandbox.salesforce_url().to_owned(), salesforce),
-            (self.sandbox.netsuite_url(), netsuite),
-        ] {
-            http.put(format!("{base}/__sandbox/faults"))
-                .json(config)
-                .send()
-                .await?
-                .error_for_status()
-                .context("setting the simulator's faults")?;
-        }
-        Ok(())
-    }
-
-    async fn change_salesforce_settings(
-        &self,
-        change: impl FnOnce(&mut Value),
-    ) -> anyhow::Result<()> {
-        let http = reqwest::Client::new();
-        let url = format!("{}/__sandbox/settings", self.sandbox.salesforce_url());
-        let mut settings: Value = http
-            .get(&url)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        change(&mut settings);
-        http.put(&url)
-            .json(&settings)
-            .send()
-            .await?
-            .error_for_status()
-            .context("changing the Salesforce simulator's settings")?;
-        Ok(())
-    }
-
-    async fn revoke_access_tokens(&self) -> anyhow::Result<()> {
-        let http = reqwest::Client::new();
-        http.post(format!(
-            "{}/__sandbox/tokens/revoke",
-            self.sandbox.salesforce_url()
-        ))
-        .json(&json!({}))
-        .send()
-        .await?
-        .error_for_status()?;
-        http.post(format!("{}/__sandbox/revoke", self.sandbox.netsuite_url()))
-            .json(&json!({"all_access_tokens": true}))
-            .send()
-            .await?
-            .error_for_status()?;
-        Ok(())
-    }
 }

@@ -1,15 +1,21 @@
-//! `ferry bench`: drives contacts through the real product against the in-process sandbox and
-//! reports throughput, latencies, remote calls, NetSuite concurrency, memory and correctness.
-//! Real-time mode goes through the listener (Salesforce outbound messages); backfill mode
-//! measures "Sync existing records" over contacts created beforehand.
+//! `ferry bench`: drives contacts through the real product against the sandbox (started
+//! in-process, or an external one) and reports throughput, latencies, remote calls, NetSuite
+//! concurrency, memory and correctness. Real-time mode goes through the listener (Salesforce
+//! outbound messages); backfill mode measures "Sync existing records" over contacts created
+//! beforehand. Whichever sandbox it is, the bench reaches it only over HTTP
+//! (`sandbox_client.rs`): the admin API for settings and readings, the Salesforce data API for
+//! the records it creates.
 
 mod drills;
 mod occupancy;
 mod processes;
 mod report;
+mod sandbox;
+mod sandbox_client;
 mod setup;
+mod written_back;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -18,14 +24,12 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
-use ferry_sandbox::netsuite::schema::RecordType;
-use ferry_sandbox::salesforce::schema::ObjectKind;
-
 pub use drills::Drill;
 use occupancy::Occupancy;
 pub use report::Report;
 use report::{Concurrency, Correctness, Percentiles, peak_rss_mb};
 use setup::Bench;
+use written_back::WrittenBack;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -76,11 +80,31 @@ pub struct BenchArgs {
     /// Give up after this long.
     #[arg(long, default_value_t = 900)]
     pub timeout_secs: u64,
+    /// Run against a sandbox started elsewhere (`ferry sandbox`) instead of one in this
+    /// process: its Salesforce simulator's URL. Goes with `--netsuite-url`.
+    #[arg(long, requires = "netsuite_url")]
+    pub salesforce_url: Option<String>,
+    /// The external sandbox's NetSuite simulator URL. Goes with `--salesforce-url`.
+    #[arg(long, requires = "salesforce_url")]
+    pub netsuite_url: Option<String>,
 }
 
-const API: &str = "/services/data/v67.0";
+impl BenchArgs {
+    /// The external sandbox's Salesforce and NetSuite URLs, or `None` for an in-process one.
+    pub fn sandbox_urls(&self) -> anyhow::Result<Option<(&str, &str)>> {
+        match (&self.salesforce_url, &self.netsuite_url) {
+            (Some(salesforce), Some(netsuite)) => Ok(Some((salesforce, netsuite))),
+            (None, None) => Ok(None),
+            _ => anyhow::bail!(
+                "--salesforce-url and --netsuite-url go together: give both to run against an \
+                 external sandbox, or neither to let the bench start its own"
+            ),
+        }
+    }
+}
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    args.sandbox_urls()?;
     if let Some(drill) = args.drill {
         drill.check(&args)?;
     }
@@ -106,8 +130,6 @@ async fn create_contacts(
     args: &BenchArgs,
 ) -> anyhow::Result<HashMap<String, Instant>> {
     let n = args.contacts;
-    let http = reqwest::Client::new();
-    let url = format!("{}{API}/composite/sobjects", bench.sandbox.salesforce_url());
     let mut created = HashMap::with_capacity(n);
     // Paced: a tenth of a second's worth per call, so the contacts trickle in (drills strike
     // while they arrive). Unpaced: Salesforce's largest composite call, as fast as it answers.
@@ -130,43 +152,13 @@ async fn create_contacts(
                        "AccountId": account})
             })
             .collect();
-        let resp = http
-            .post(&url)
-            .bearer_auth(bench.sandbox.salesforce().issue_demo_token())
-            .json(&json!({"allOrNone": true, "records": records}))
-            .send()
-            .await?;
+        let ids = bench.sandbox.client.create_records(records).await?;
         let at = Instant::now();
-        let results: Vec<Value> = resp.error_for_status()?.json().await?;
-        for r in results {
-            let id = r["id"].as_str().context("a created contact without id")?;
-            created.insert(id.to_owned(), at);
+        for id in ids {
+            created.insert(id, at);
         }
     }
     Ok(created)
-}
-
-/// Contacts whose NetSuite id is written back, with when this loop first saw it.
-fn written_back(
-    bench: &Bench,
-    created: &HashMap<String, Instant>,
-    seen: &mut HashMap<String, Instant>,
-) {
-    let now = Instant::now();
-    let sf = bench.sandbox.salesforce();
-    let org = sf.lock();
-    for record in org.data.live(ObjectKind::Contact) {
-        if seen.contains_key(&record.id) || !created.contains_key(&record.id) {
-            continue;
-        }
-        let has_id = record
-            .values
-            .get("NetSuite_Id__c")
-            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()));
-        if has_id {
-            seen.insert(record.id.clone(), now);
-        }
-    }
 }
 
 async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
@@ -175,8 +167,10 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
     if let Some(drill) = args.drill {
         drill.prepare(bench).await?;
     }
-    bench.reset_counters();
-    let occupancy = Occupancy::start(bench.sandbox.netsuite(), args.netsuite_limit, args.contacts);
+    let client = &bench.sandbox.client;
+    let mut written_back = WrittenBack::start(client).await?;
+    let mut occupancy = Occupancy::new(args.contacts);
+    bench.reset_counters().await?;
     let progress = ProgressBar::new(args.contacts as u64);
     progress.set_style(
         ProgressStyle::with_template(
@@ -196,15 +190,15 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
                 create_contacts(bench, &account, args).await
             }
             Mode::Backfill => {
-                progress.set_message("creating");
-                match create_contacts(bench, &account, args).await {
-                    Ok(created) => {
-                        bench.reset_counters();
-                        progress.set_message("backfill");
-                        bench.start_contact_backfill().await.map(|()| created)
-                    }
-                    Err(e) => Err(e),
+                async {
+                    progress.set_message("creating");
+                    let created = create_contacts(bench, &account, args).await?;
+                    bench.reset_counters().await?;
+                    progress.set_message("backfill");
+                    bench.start_contact_backfill().await?;
+                    Ok(created)
                 }
+                .await
             }
         };
         let created = match created {
@@ -219,18 +213,22 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
         } else {
             started
         };
-        let mut seen: HashMap<String, Instant> = HashMap::with_capacity(created.len());
-        while seen.len() < created.len()
-            && Instant::now() < deadline
-            && !drill_failed.load(Ordering::Relaxed)
-        {
-            written_back(bench, &created, &mut seen);
-            progress.set_position(seen.len() as u64);
-            occupancy.done.store(seen.len() as u64, Ordering::Relaxed);
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let waited = async {
+            while written_back.seen.len() < created.len()
+                && Instant::now() < deadline
+                && !drill_failed.load(Ordering::Relaxed)
+            {
+                written_back.poll(client, &created).await?;
+                let done = written_back.seen.len();
+                progress.set_position(done as u64);
+                occupancy.progress(done, client).await?;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            anyhow::Ok(())
         }
+        .await;
         waiting.store(false, Ordering::Relaxed);
-        Ok((created, seen, run_started))
+        waited.map(|()| (created, run_started))
     };
     let drill = async {
         match args.drill {
@@ -243,11 +241,13 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
         }
     };
     let (work, drill) = tokio::join!(work, drill);
-    let (created, mut seen, run_started) = work?;
+    let (created, run_started) = work?;
     let drill = drill?;
-    written_back(bench, &created, &mut seen);
+    written_back.poll(client, &created).await?;
     progress.finish_and_clear();
-    let occupied = occupancy.finish(args.netsuite_limit).await;
+    let governance = client.governance().await?;
+    let occupied = occupancy.measured(&governance, args.netsuite_limit);
+    let seen = written_back.seen;
     if seen.len() < created.len() {
         eprintln!(
             "Timed out: {} of {} contacts written back.",
@@ -284,18 +284,15 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
         Vec::new()
     };
 
-    let (ack_latency, acks_per_second, notifications_acknowledged) = bench.ack_stats(run_started);
-    let calls = bench.calls_per_contact(seen.len().max(1));
-    let governance = bench
-        .sandbox
-        .netsuite()
-        .governance()
-        .snapshot(args.netsuite_limit);
-    let correctness = bench.correctness(&created, seen.len());
+    let (ack_latency, acks_per_second, notifications_acknowledged) =
+        bench.ack_stats(run_started).await?;
+    let calls = bench.calls_per_contact(seen.len().max(1)).await?;
+    let correctness = bench.correctness(&created, seen.len()).await?;
     Ok(Report {
         mode: format!("{:?}", args.mode).to_lowercase(),
         contacts: args.contacts,
         database: bench.database_label(),
+        sandbox: bench.sandbox.label(),
         workers: args.workers,
         remote_latency_ms: args.remote_latency_ms,
         seconds,
@@ -322,60 +319,43 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
 }
 
 impl Bench {
-    /// Ack latencies of the acknowledged deliveries since `since`, notifications per second and
-    /// how many were acknowledged.
-    fn ack_stats(&self, since: Instant) -> (Percentiles, f64, u64) {
-        let elapsed = since.elapsed();
-        let from = chrono::Utc::now() - chrono::Duration::from_std(elapsed).unwrap_or_default();
-        let log = self.sandbox.salesforce().lock().outbound.log();
-        let mut latencies = Vec::new();
-        let mut notifications = 0usize;
-        let (mut first, mut last) = (None, None);
-        for attempt in log.iter().filter(|a| a.acked && a.at >= from) {
-            latencies.push(attempt.duration_ms);
-            notifications += attempt.notification_ids.len();
-            first = Some(
-                first.map_or(attempt.at, |f: chrono::DateTime<chrono::Utc>| {
-                    f.min(attempt.at)
-                }),
-            );
-            last = Some(last.map_or(attempt.at, |l: chrono::DateTime<chrono::Utc>| {
-                l.max(attempt.at)
-            }));
-        }
-        let span = match (first, last) {
+    /// Ack latencies of the bench's rules' acknowledged deliveries since `since`,
+    /// notifications per second and how many were acknowledged.
+    async fn ack_stats(&self, since: Instant) -> anyhow::Result<(Percentiles, f64, u64)> {
+        let from =
+            chrono::Utc::now() - chrono::Duration::from_std(since.elapsed()).unwrap_or_default();
+        let acks = self
+            .sandbox
+            .client
+            .ack_summary(from, self.sandbox.rule_ids())
+            .await?;
+        let span = match (acks.first_at, acks.last_at) {
             (Some(f), Some(l)) => ((l - f).num_milliseconds() as f64 / 1000.0).max(0.001),
             _ => 1.0,
         };
-        (
-            Percentiles::of(&mut latencies),
-            notifications as f64 / span,
-            notifications as u64,
-        )
+        Ok((
+            acks.latency_ms,
+            acks.notifications as f64 / span,
+            acks.notifications as u64,
+        ))
     }
 
-    fn correctness(&self, created: &HashMap<String, Instant>, written_back: usize) -> Correctness {
-        let ns = self.sandbox.netsuite();
-        let store = ns.store();
-        let mut by_external: HashMap<String, usize> = HashMap::new();
-        for record in store.records(RecordType::Contact) {
-            if let Some(eid) = record
-                .text("externalId")
-                .filter(|e| created.contains_key(*e))
-            {
-                *by_external.entry(eid.to_owned()).or_default() += 1;
-            }
-        }
-        let found: HashSet<&String> = by_external.keys().collect();
-        Correctness {
+    async fn correctness(
+        &self,
+        created: &HashMap<String, Instant>,
+        written_back: usize,
+    ) -> anyhow::Result<Correctness> {
+        let ids = created.keys().map(String::as_str).collect();
+        let counts = self
+            .sandbox
+            .client
+            .count_external_ids("contact", ids)
+            .await?;
+        Ok(Correctness {
             expected: created.len(),
-            found: found.len(),
+            found: counts.found,
             written_back,
-            duplicates: by_external
-                .values()
-                .filter(|n| **n > 1)
-                .map(|n| n - 1)
-                .sum(),
-        }
+            duplicates: counts.duplicates,
+        })
     }
 }

@@ -7,41 +7,15 @@ use serde::Serialize;
 
 use super::drills::DrillReport;
 
-/// p50/p95/p99 of a sample, in milliseconds.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
-pub struct Percentiles {
-    pub p50: f64,
-    pub p95: f64,
-    pub p99: f64,
-    pub max: f64,
-    pub samples: usize,
-}
-
-impl Percentiles {
-    pub fn of(values: &mut [f64]) -> Self {
-        if values.is_empty() {
-            return Self::default();
-        }
-        values.sort_by(f64::total_cmp);
-        let at = |q: f64| {
-            let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
-            values[rank - 1]
-        };
-        Self {
-            p50: at(0.50),
-            p95: at(0.95),
-            p99: at(0.99),
-            max: values[values.len() - 1],
-            samples: values.len(),
-        }
-    }
-}
+/// p50/p95/p99 of a sample, in milliseconds: the same shape the sandbox sums up Ack
+/// latencies in.
+pub use ferry_sandbox::percentiles::Percentiles;
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Concurrency {
     pub limit: u32,
     pub max_observed: u64,
-    /// Share of the run's samples with every slot in use.
+    /// Share of the run's time with every slot in use.
     pub share_at_limit: f64,
     /// Mean slots in use between 10% and 90% of the contacts done, as a share of the limit.
     pub steady_share_in_use: f64,
@@ -61,6 +35,8 @@ pub struct Report {
     pub mode: String,
     pub contacts: usize,
     pub database: String,
+    /// `in-process`, or `external (<Salesforce URL>, <NetSuite URL>)`.
+    pub sandbox: String,
     pub workers: usize,
     pub remote_latency_ms: u64,
     pub seconds: f64,
@@ -99,10 +75,11 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "  setup            {} · {} worker process(es) · remote latency {} ms",
+            "  setup            {} · {} worker process(es) · remote latency {} ms · sandbox {}",
             self.database,
             self.workers.max(1),
-            self.remote_latency_ms
+            self.remote_latency_ms,
+            self.sandbox
         );
         let _ = writeln!(
             out,
@@ -186,22 +163,4 @@ pub fn peak_rss_mb(pid: Option<u32>) -> f64 {
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_use_the_nearest_rank() {
-        let mut values: Vec<f64> = (1..=100).map(f64::from).collect();
-        let p = Percentiles::of(&mut values);
-        assert_eq!(
-            (p.p50, p.p95, p.p99, p.max, p.samples),
-            (50.0, 95.0, 99.0, 100.0, 100)
-        );
-        assert_eq!(Percentiles::of(&mut []).samples, 0);
-        let mut one = [7.0];
-        assert_eq!(Percentiles::of(&mut one).p99, 7.0);
-    }
 }

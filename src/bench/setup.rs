@@ -1,5 +1,6 @@
-//! The bench's world: a database of its own, the sandbox, Ferry (listener and workers, in
-//! this process or in `ferry worker` processes), and the demo tenant wired to the sandbox.
+//! The bench's world: a database of its own, the sandbox (in-process or external), Ferry
+//! (listener and workers, in this process or in `ferry worker` processes), and the demo tenant
+//! wired to the sandbox.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -11,17 +12,17 @@ use serde_json::json;
 
 use ferry_domain::demo::{DemoTenant, ensure_demo_tenant};
 use ferry_domain::integrations::SystemKind;
-use ferry_sandbox::salesforce::outbound::OutboundRuleParams;
-use ferry_sandbox::{Sandbox, SandboxOptions};
 
 use super::processes::WorkerProcesses;
-use super::{API, BenchArgs, Mode};
-use crate::app::{Application, migrate, sandbox_link, sync_runtime};
+use super::sandbox::BenchSandbox;
+use super::sandbox_client::Simulator;
+use super::{BenchArgs, Mode};
+use crate::app::{Application, migrate, sandbox_link_from, sync_runtime};
 use crate::config::{LogFormat, Settings};
 use crate::keys::Keys;
 
 pub struct Bench {
-    pub sandbox: Sandbox,
+    pub sandbox: BenchSandbox,
     db: DatabaseConnection,
     url: String,
     /// PostgreSQL: the server URL and the bench's database, dropped at the end.
@@ -74,31 +75,54 @@ impl Bench {
         migrate(&db).await?;
         let keys = Keys::load_or_create(&dir, None, None)?;
 
-        let mut options = SandboxOptions::ephemeral();
-        options.netsuite.concurrency_limit = args.netsuite_limit;
-        options.netsuite.governance_latency_ms = args.remote_latency_ms;
-        options.salesforce.outbound.initial_backoff_ms = 200;
-        options.salesforce.outbound.max_backoff_ms = 2000;
-        options.salesforce.outbound.log_capacity = args.contacts + 1000;
-        options.salesforce.daily_api_limit = u64::MAX / 2;
-        options.workers = 2;
-        let sandbox = Sandbox::start(options)
-            .await
-            .context("starting the sandbox")?;
-        if args.remote_latency_ms > 0 {
-            let rules = json!({"rules": [{"path": "/services/data/*", "latency": {"fixed_ms": args.remote_latency_ms}}]});
-            reqwest::Client::new()
-                .put(format!("{}/__sandbox/faults", sandbox.salesforce_url()))
-                .json(&rules)
-                .send()
-                .await?
-                .error_for_status()?;
-        }
-        let link = sandbox_link(&sandbox);
-        let (sync, queues) = sync_runtime(&keys, &db).await?;
+        let mut sandbox = BenchSandbox::start(args).await?;
+        let ferry = Ferry::start(args, &keys, &db, &url, &dir, &mut sandbox).await;
+        let ferry = match ferry {
+            Ok(ferry) => ferry,
+            Err(e) => {
+                sandbox.stop().await;
+                return Err(e);
+            }
+        };
+        Ok(Bench {
+            sandbox,
+            db,
+            url,
+            postgres,
+            dir,
+            processes: ferry.processes,
+            server: ferry.server,
+            workers: ferry.workers,
+            demo: ferry.demo,
+            sync: ferry.sync,
+        })
+    }
+}
+
+/// Ferry as the bench runs it: the web app (the listener) and the workers, with the demo
+/// tenant connected to the sandbox and its outbound messages pointed at the listener.
+struct Ferry {
+    processes: Option<WorkerProcesses>,
+    server: actix_web::dev::ServerHandle,
+    workers: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    demo: DemoTenant,
+    sync: ferry_domain::sync::SyncContext,
+}
+
+impl Ferry {
+    async fn start(
+        args: &BenchArgs,
+        keys: &Keys,
+        db: &DatabaseConnection,
+        url: &str,
+        dir: &std::path::Path,
+        sandbox: &mut BenchSandbox,
+    ) -> anyhow::Result<Self> {
+        let link = sandbox_link_from(sandbox.client.demo_credentials().await?);
+        let (sync, queues) = sync_runtime(keys, db).await?;
         let settings = Settings {
-            database_url: Some(url.clone()),
-            data_dir: dir.clone(),
+            database_url: Some(url.to_owned()),
+            data_dir: dir.to_owned(),
             bind: "127.0.0.1:0".parse()?,
             public_url: None,
             session_ttl_hours: 12,
@@ -112,12 +136,12 @@ impl Bench {
             metrics_token: None,
         };
         let app =
-            Application::build_with_sandbox(&settings, &keys, sync.clone(), Some(link.clone()))?;
+            Application::build_with_sandbox(&settings, keys, sync.clone(), Some(link.clone()))?;
         let base = format!("http://127.0.0.1:{}", app.port());
         let server = app.server_handle();
         tokio::spawn(app.run_until_stopped());
         let limit = args.netsuite_limit;
-        let demo = ensure_demo_tenant(&db, &keys.master, |system| {
+        let demo = ensure_demo_tenant(db, &keys.master, |system| {
             let mut params = link.connection_params(system);
             if system == SystemKind::NetSuite {
                 params.concurrency_limit = limit.to_string();
@@ -126,25 +150,13 @@ impl Bench {
         })
         .await
         .context("setting up the bench tenant")?;
-        {
-            let salesforce = sandbox.salesforce();
-            let mut org = salesforce.lock();
-            for (_, _, object, token) in &demo.flows {
-                // Backfill mode measures "sync existing": contacts send no notifications.
-                if args.mode == Mode::Backfill && *object == "Contact" {
-                    continue;
-                }
-                org.outbound
-                    .add_rule(OutboundRuleParams {
-                        name: Some(format!("bench {object}")),
-                        object: (*object).to_owned(),
-                        fields: vec!["SystemModstamp".to_owned()],
-                        endpoint_url: format!("{base}/listeners/{token}/salesforce"),
-                        active: true,
-                        send_session_id: false,
-                    })
-                    .map_err(|e| anyhow::anyhow!("outbound rule: {e}"))?;
+        for (_, _, object, token) in &demo.flows {
+            // Backfill mode measures "sync existing": contacts send no notifications.
+            if args.mode == Mode::Backfill && *object == "Contact" {
+                continue;
             }
+            let listener = format!("{base}/listeners/{token}/salesforce");
+            sandbox.add_listener_rule(object, &listener).await?;
         }
         let (workers, processes) = if args.workers == 0 {
             let handle = tokio::spawn(ferry_jobs::run_workers(
@@ -155,15 +167,10 @@ impl Bench {
             ));
             (Some(handle), None)
         } else {
-            let processes = WorkerProcesses::spawn(args.workers, &url, &dir)?;
+            let processes = WorkerProcesses::spawn(args.workers, url, dir)?;
             (None, Some(processes))
         };
-        Ok(Bench {
-            sandbox,
-            db,
-            url,
-            postgres,
-            dir,
+        Ok(Self {
             processes,
             server,
             workers,
@@ -171,7 +178,9 @@ impl Bench {
             sync,
         })
     }
+}
 
+impl Bench {
     pub fn database_label(&self) -> String {
         match self.db.get_database_backend() {
             DbBackend::Postgres => "PostgreSQL".to_owned(),
@@ -207,36 +216,21 @@ impl Bench {
 
     /// One account, synced to NetSuite in real time, for the contacts to belong to.
     pub async fn create_synced_account(&self) -> anyhow::Result<String> {
-        let http = reqwest::Client::new();
-        let created: serde_json::Value = http
-            .post(format!(
-                "{}{API}/sobjects/Account/",
-                self.sandbox.salesforce_url()
-            ))
-            .bearer_auth(self.sandbox.salesforce().issue_demo_token())
-            .json(&json!({"Name": "Bench Industries"}))
-            .send()
+        let client = &self.sandbox.client;
+        let account = json!({"attributes": {"type": "Account"}, "Name": "Bench Industries"});
+        let id = client
+            .create_records(vec![account])
             .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let id = created["id"].as_str().context("no account id")?.to_owned();
+            .pop()
+            .context("no account id")?;
         for _ in 0..600 {
-            if self.has_netsuite_id(&id) {
+            let synced = client.filled_ids("Account", "NetSuite_Id__c", None).await?;
+            if synced.ids.contains(&id) {
                 return Ok(id);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         anyhow::bail!("the bench account did not sync within a minute")
-    }
-
-    fn has_netsuite_id(&self, id: &str) -> bool {
-        let salesforce = self.sandbox.salesforce();
-        let org = salesforce.lock();
-        org.data
-            .record(id)
-            .and_then(|r| r.values.get("NetSuite_Id__c"))
-            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
     }
 
     pub async fn start_contact_backfill(&self) -> anyhow::Result<()> {
@@ -260,22 +254,21 @@ impl Bench {
     }
 
     /// Zeroes the simulators' counters, so only the measured run counts.
-    pub fn reset_counters(&self) {
-        self.sandbox.salesforce().context().stats.reset();
-        self.sandbox.netsuite().stats().reset();
-        self.sandbox.netsuite().governance().reset();
+    pub async fn reset_counters(&self) -> anyhow::Result<()> {
+        self.sandbox.client.reset_counters().await
     }
 
     /// Remote calls per contact, by simulator and endpoint.
-    pub fn calls_per_contact(&self, contacts: usize) -> BTreeMap<String, f64> {
+    pub async fn calls_per_contact(
+        &self,
+        contacts: usize,
+    ) -> anyhow::Result<BTreeMap<String, f64>> {
         let mut calls = BTreeMap::new();
-        for (system, snapshot) in [
-            (
-                "Salesforce",
-                self.sandbox.salesforce().context().stats.snapshot(),
-            ),
-            ("NetSuite", self.sandbox.netsuite().stats().snapshot()),
+        for (system, simulator) in [
+            ("Salesforce", Simulator::Salesforce),
+            ("NetSuite", Simulator::NetSuite),
         ] {
+            let snapshot = self.sandbox.client.stats(simulator).await?;
             for (endpoint, statuses) in snapshot.requests {
                 // The bench's own creates are not Ferry's calls.
                 if system == "Salesforce" && endpoint.starts_with("POST ") {
@@ -285,7 +278,7 @@ impl Bench {
                 calls.insert(format!("{system} {endpoint}"), n as f64 / contacts as f64);
             }
         }
-        calls
+        Ok(calls)
     }
 
     pub fn children_rss_mb(&self) -> f64 {

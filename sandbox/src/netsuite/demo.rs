@@ -1,7 +1,7 @@
 //! The credentials registered on every fresh NetSuite simulator, so demos and tests can call
 //! it at once. They are public by design: the sandbox holds no real data.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::auth::m2m::TOKEN_PATH;
@@ -17,7 +17,7 @@ const EC_PRIVATE_KEY: &str = include_str!("demo_keys/ec_private.pem");
 const EC_CERTIFICATE: &str = include_str!("demo_keys/ec_certificate.pem");
 
 /// A demo signing key and the certificate registered for it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DemoSigningKey {
     /// `PS256` or `ES256`.
     pub algorithm: String,
@@ -28,7 +28,7 @@ pub struct DemoSigningKey {
 }
 
 /// Demo Token-Based Authentication credentials.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DemoTbaCredentials {
     pub consumer_key: String,
     pub consumer_secret: String,
@@ -37,7 +37,7 @@ pub struct DemoTbaCredentials {
 }
 
 /// Credentials a client needs to reach the NetSuite simulator.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NetsuiteCredentials {
     /// Base URL to point a client at; it stands in for
     /// `https://<account>.suitetalk.api.netsuite.com`.

@@ -4,7 +4,8 @@
 //! - `/services/rest/record/v1/{customer|contact}`: the record API;
 //! - `POST /services/rest/query/v1/suiteql`: SuiteQL;
 //! - `GET /services/rest/system/v1/governanceLimits`;
-//! - `/__sandbox/…`: reset, seed, settings, auth clients, revocation, governance counters;
+//! - `/__sandbox/…`: reset, seed, settings, auth clients, revocation, governance counters,
+//!   external-id counts;
 //! - pages: customers and contacts.
 //!
 //! Every REST call except the token endpoint goes through concurrency governance, then
@@ -18,6 +19,7 @@ pub mod governance;
 pub mod pages;
 pub mod paging;
 pub mod patch;
+pub mod readings;
 pub mod record_api;
 pub mod render;
 pub mod schema;
@@ -43,6 +45,7 @@ use error::{NsError, NsErrorCode};
 pub fn configure(cfg: &mut web::ServiceConfig, state: NetsuiteState) {
     cfg.app_data(web::Data::new(state))
         .configure(admin_api::configure)
+        .configure(readings::configure)
         .configure(pages::configure)
         .configure(token_api::configure)
         .service(

@@ -36,6 +36,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/__sandbox/refresh-tokens").route(web::post().to(grant_refresh_token)),
         )
+        .service(
+            web::resource("/__sandbox/access-tokens").route(web::post().to(issue_access_token)),
+        )
         .service(web::resource("/__sandbox/tokens/revoke").route(web::post().to(revoke_tokens)))
         .service(
             web::resource("/__sandbox/usage")
@@ -263,6 +266,16 @@ async fn grant_refresh_token(
     let user = ensure_user(&mut org.data.users, &params.username);
     let token = org.auth.issue_refresh_token(&params.consumer_key, &user.id);
     Ok(HttpResponse::Created().json(json!({"refresh_token": token, "user_id": user.id})))
+}
+
+/// An access token for the demo app and user without an OAuth round trip, for tools that
+/// only need to reach the data API (`ferry bench` creating its records). Not counted in stats.
+async fn issue_access_token(state: web::Data<SalesforceState>) -> HttpResponse {
+    HttpResponse::Created().json(json!({
+        "access_token": state.issue_demo_token(),
+        "instance_url": state.base_url(),
+        "token_type": "Bearer",
+    }))
 }
 
 #[derive(Deserialize)]

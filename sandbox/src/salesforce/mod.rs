@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod outbound;
 pub mod pages;
+pub mod readings;
 pub mod schema;
 pub mod seed;
 pub mod settings;
@@ -21,7 +22,7 @@ use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -50,7 +51,7 @@ const DEMO_PRIVATE_KEY: &str = include_str!("demo_keys/private_key.pem");
 const DEMO_CERTIFICATE: &str = include_str!("demo_keys/certificate.pem");
 
 /// What a client needs to reach the Salesforce simulator with the pre-registered demo app.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SalesforceCredentials {
     /// Token host (`/services/oauth2/token`); also the JWT `aud` the simulator accepts.
     pub login_url: String,
@@ -323,6 +324,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: SalesforceState) {
         .configure(auth::token::configure)
         .configure(api::configure)
         .configure(admin::configure)
+        .configure(readings::configure)
         .configure(pages::configure);
 }
 

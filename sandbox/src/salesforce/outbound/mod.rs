@@ -1,7 +1,8 @@
 //! Outbound messages (PROTOCOLS.md A10.1): per-org rules, the queue of notifications that
 //! record writes produce, and the log of every delivery attempt. `deliver.rs` sends them,
-//! `envelope.rs` writes and reads the SOAP.
+//! `envelope.rs` writes and reads the SOAP, `acks.rs` sums the log up.
 
+pub mod acks;
 pub mod deliver;
 pub mod envelope;
 
@@ -393,5 +394,15 @@ impl Outbound {
     /// Delivery attempts, newest first.
     pub fn log(&self) -> Vec<DeliveryAttempt> {
         self.log.iter().cloned().collect()
+    }
+
+    /// The acknowledged attempts since `since` for `rule_ids` (every rule when empty), summed
+    /// up without copying the log.
+    pub fn ack_summary(
+        &self,
+        since: Option<DateTime<Utc>>,
+        rule_ids: &[String],
+    ) -> acks::AckSummary {
+        acks::AckSummary::of(&self.log, since, rule_ids)
     }
 }
