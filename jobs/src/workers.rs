@@ -114,6 +114,19 @@ pub async fn run_workers(
     );
     let db = ctx.db.clone();
     let mut monitor = Monitor::new()
+        // A queue worker whose poll fails (PostgreSQL restarting, a network blip) ends; left
+        // alone, the process would go on answering and never sync again (found by the
+        // restart drill). A restarted worker's first poll waits in the pool's acquire, which
+        // keeps retrying the connection, so this does not spin while the database is away.
+        .should_restart(|worker, error| {
+            tracing::warn!(
+                worker = worker.name(),
+                restarts = worker.restarts(),
+                %error,
+                "a job worker stopped; restarting it"
+            );
+            true
+        })
         .register({
             let db = db.clone();
             move |_| {
