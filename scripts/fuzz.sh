@@ -36,6 +36,14 @@ if ! cargo fuzz build --sanitizer address "${targets[0]}" >/dev/null 2>&1; then
     sanitizer=none
 fi
 
+# A build failure is not a finding: say so, instead of pointing at an artifact that is not there.
+for target in "${targets[@]}"; do
+    if ! cargo fuzz build --sanitizer "$sanitizer" "$target"; then
+        echo "fuzz target $target does not build (fuzz/Cargo.toml lists what the compiled-in modules use)"
+        exit 1
+    fi
+done
+
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 for target in "${targets[@]}"; do
