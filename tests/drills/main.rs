@@ -33,6 +33,12 @@ fn postgres_url() -> Option<String> {
 /// Runs `ferry bench` with `args` and returns its JSON report; panics with the output when the
 /// bench fails (a lost or duplicated contact fails it).
 fn bench(args: &[&str]) -> Value {
+    bench_paced(args, "100")
+}
+
+/// `bench`, creating `per_second` contacts a second: the run lasts as long as the contacts
+/// take to arrive, and a drill must strike while they do.
+fn bench_paced(args: &[&str], per_second: &str) -> Value {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
@@ -44,7 +50,7 @@ fn bench(args: &[&str]) -> Value {
             "--contacts",
             &contacts,
             "--create-per-second",
-            "100",
+            per_second,
         ])
         .args(["--timeout-secs", "600"])
         .args(args)
@@ -92,7 +98,11 @@ fn every_notification_delivered_three_times_shuffled() {
 
 #[test]
 fn remote_faults_and_revoked_tokens() {
-    let report = bench(&["--drill", "remote-faults", "--drill-interval-ms", "2000"]);
+    // Six seconds of arrivals, so the first revocation (after 1–3 s) lands during the run.
+    let report = bench_paced(
+        &["--drill", "remote-faults", "--drill-interval-ms", "2000"],
+        "50",
+    );
     assert!(
         actions(&report) >= 1,
         "tokens were revoked at least once: {report}"
@@ -105,16 +115,21 @@ fn worker_processes_killed_at_random_moments() {
         eprintln!("skipped: FERRY_TEST_DATABASE_URL is not a PostgreSQL URL");
         return;
     };
-    let report = bench(&[
-        "--drill",
-        "kill-workers",
-        "--workers",
-        "2",
-        "--drill-interval-ms",
-        "1500",
-        "--database-url",
-        &url,
-    ]);
+    // Six seconds of arrivals: strikes come every 0.75–2.25 s, so at least two land while
+    // contacts still arrive (at 100/s the whole run took three seconds and one strike).
+    let report = bench_paced(
+        &[
+            "--drill",
+            "kill-workers",
+            "--workers",
+            "2",
+            "--drill-interval-ms",
+            "1500",
+            "--database-url",
+            &url,
+        ],
+        "50",
+    );
     assert!(actions(&report) >= 2, "workers were killed: {report}");
 }
 
