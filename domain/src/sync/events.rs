@@ -170,45 +170,36 @@ pub async fn claim(
         .collect()
 }
 
-fn id_values(ids: &[Uuid], first: usize) -> (String, Vec<Value>) {
-    (
-        sql::placeholders(first, ids.len()),
-        ids.iter().map(|id| (*id).into()).collect(),
-    )
+/// `UPDATE sync_events SET {set} WHERE id IN (ids){and}`, with `at` as `$1`.
+async fn update_listed(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    at: DateTime<Utc>,
+    set: &str,
+    and: &str,
+) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let list = sql::placeholders(2, ids.len());
+    let values: Vec<Value> = std::iter::once(at.into())
+        .chain(ids.iter().map(|id| (*id).into()))
+        .collect();
+    let statement = format!("UPDATE sync_events SET {set} WHERE id IN ({list}){and}");
+    sql::execute(db, &statement, values).await?;
+    Ok(())
 }
 
 /// Renews claims still being processed (see [`CLAIM_TIMEOUT`]).
 pub async fn renew_claims(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), DbErr> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let (list, mut values) = id_values(ids, 2);
-    values.insert(0, Utc::now().into());
-    sql::execute(
-        db,
-        &format!(
-            "UPDATE sync_events SET claimed_at = $1 WHERE status = '{CLAIMED}' AND id IN ({list})"
-        ),
-        values,
-    )
-    .await?;
-    Ok(())
+    let and = format!(" AND status = '{CLAIMED}'");
+    update_listed(db, ids, Utc::now(), "claimed_at = $1", &and).await
 }
 
 /// Marks events processed.
 pub async fn finish(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), DbErr> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let (list, mut values) = id_values(ids, 2);
-    values.insert(0, Utc::now().into());
-    sql::execute(
-        db,
-        &format!("UPDATE sync_events SET status = '{DONE}', done_at = $1 WHERE id IN ({list})"),
-        values,
-    )
-    .await?;
-    Ok(())
+    let set = format!("status = '{DONE}', done_at = $1");
+    update_listed(db, ids, Utc::now(), &set, "").await
 }
 
 /// Puts events back for a later attempt.
@@ -217,21 +208,10 @@ pub async fn retry_at(
     ids: &[Uuid],
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let (list, mut values) = id_values(ids, 2);
-    values.insert(0, at.into());
-    sql::execute(
-        db,
-        &format!(
-            "UPDATE sync_events SET status = '{PENDING}', attempts = attempts + 1, \
-             available_at = $1, claimed_at = NULL WHERE id IN ({list})"
-        ),
-        values,
-    )
-    .await?;
-    Ok(())
+    let set = format!(
+        "status = '{PENDING}', attempts = attempts + 1, available_at = $1, claimed_at = NULL"
+    );
+    update_listed(db, ids, at, &set, "").await
 }
 
 /// Hands out again the claims of workers that died. Returns how many.
