@@ -4,7 +4,7 @@
 use ferry_domain::entities::{audit_entry, connection};
 use sea_orm::EntityTrait;
 
-use crate::helpers::{TestApp, TestClient, state_in};
+use crate::helpers::{TestApp, TestClient, netsuite_tba_form, salesforce_form, state_in};
 use crate::roles::join_as;
 
 async fn setup() -> (TestApp, TestClient, String) {
@@ -58,17 +58,7 @@ async fn admin_connects_salesforce_with_a_refresh_token() {
     let (app, owner, id) = setup().await;
     let sf = app.sandbox.demo_credentials().salesforce;
     let resp = owner
-        .save_connection(
-            &id,
-            "salesforce",
-            &[
-                ("auth_kind", "refresh_token"),
-                ("login_url", &sf.login_url),
-                ("client_id", &sf.consumer_key),
-                ("client_secret", &sf.consumer_secret),
-                ("refresh_token", &sf.refresh_token),
-            ],
-        )
+        .save_connection(&id, "salesforce", &salesforce_form(&sf))
         .await;
     assert_saved(&resp);
     let html = owner.test_connection(&id, "salesforce").await;
@@ -106,19 +96,7 @@ async fn admin_connects_netsuite_with_token_based_authentication() {
     let (app, owner, id) = setup().await;
     let ns = app.sandbox.demo_credentials().netsuite;
     let resp = owner
-        .save_connection(
-            &id,
-            "netsuite",
-            &[
-                ("auth_kind", "tba"),
-                ("account_id", &ns.account_id),
-                ("base_url", &ns.base_url),
-                ("consumer_key", &ns.tba.consumer_key),
-                ("consumer_secret", &ns.tba.consumer_secret),
-                ("token_id", &ns.tba.token_id),
-                ("token_secret", &ns.tba.token_secret),
-            ],
-        )
+        .save_connection(&id, "netsuite", &netsuite_tba_form(&ns))
         .await;
     assert_saved(&resp);
     let html = owner.test_connection(&id, "netsuite").await;
@@ -226,33 +204,11 @@ async fn secrets_are_encrypted_at_rest_and_never_rendered_back() {
     let demo = app.sandbox.demo_credentials();
     let ns = &demo.netsuite;
     owner
-        .save_connection(
-            &id,
-            "netsuite",
-            &[
-                ("auth_kind", "tba"),
-                ("account_id", &ns.account_id),
-                ("base_url", &ns.base_url),
-                ("consumer_key", &ns.tba.consumer_key),
-                ("consumer_secret", &ns.tba.consumer_secret),
-                ("token_id", &ns.tba.token_id),
-                ("token_secret", &ns.tba.token_secret),
-            ],
-        )
+        .save_connection(&id, "netsuite", &netsuite_tba_form(ns))
         .await;
     let sf = &demo.salesforce;
     owner
-        .save_connection(
-            &id,
-            "salesforce",
-            &[
-                ("auth_kind", "refresh_token"),
-                ("login_url", &sf.login_url),
-                ("client_id", &sf.consumer_key),
-                ("client_secret", &sf.consumer_secret),
-                ("refresh_token", &sf.refresh_token),
-            ],
-        )
+        .save_connection(&id, "salesforce", &salesforce_form(sf))
         .await;
     let secrets = [
         ns.tba.consumer_key.as_str(),

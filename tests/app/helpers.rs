@@ -471,3 +471,31 @@ impl TestClient {
 pub fn state_in(html: &str) -> String {
     between(html, "id=\"connection-state\">", "<").expect("state badge")
 }
+
+/// The Salesforce connection form filled in with the sandbox's demo credentials (refresh token).
+pub fn salesforce_form(
+    sf: &ferry_sandbox::salesforce::SalesforceCredentials,
+) -> Vec<(&'static str, &str)> {
+    vec![
+        ("auth_kind", "refresh_token"),
+        ("login_url", &sf.login_url),
+        ("client_id", &sf.consumer_key),
+        ("client_secret", &sf.consumer_secret),
+        ("refresh_token", &sf.refresh_token),
+    ]
+}
+
+/// The NetSuite connection form filled in with the sandbox's demo token-based credentials.
+pub fn netsuite_tba_form(
+    ns: &ferry_sandbox::netsuite::demo::NetsuiteCredentials,
+) -> Vec<(&'static str, &str)> {
+    vec![
+        ("auth_kind", "tba"),
+        ("account_id", &ns.account_id),
+        ("base_url", &ns.base_url),
+        ("consumer_key", &ns.tba.consumer_key),
+        ("consumer_secret", &ns.tba.consumer_secret),
+        ("token_id", &ns.tba.token_id),
+        ("token_secret", &ns.tba.token_secret),
+    ]
+}

@@ -12,7 +12,10 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, between, location, state_in, unique_email};
+use crate::helpers::{
+    PASSWORD, TestApp, between, location, netsuite_tba_form, salesforce_form, state_in,
+    unique_email,
+};
 use crate::log_capture::LogCapture;
 use crate::sync_fixture::Synced;
 
@@ -28,16 +31,7 @@ impl Secret {
     /// A text secret, in the forms it could be stored or logged in.
     fn text(what: &str, value: &str) -> Secret {
         assert!(value.len() >= 12, "{what} is too short to look for");
-        let bytes = value.as_bytes();
-        Secret {
-            what: what.to_owned(),
-            forms: vec![
-                bytes.to_vec(),
-                hex(bytes).into_bytes(),
-                STANDARD.encode(bytes).into_bytes(),
-                URL_SAFE_NO_PAD.encode(bytes).into_bytes(),
-            ],
-        }
+        Secret::key(what, value.as_bytes())
     }
 
     /// Key material: its raw bytes and their usual encodings.
@@ -175,34 +169,12 @@ async fn no_secret_reaches_the_database_or_the_logs() {
     // Connect through the forms with secrets this test knows.
     let resp = s
         .owner
-        .save_connection(
-            &s.integration,
-            "salesforce",
-            &[
-                ("auth_kind", "refresh_token"),
-                ("login_url", &sf.login_url),
-                ("client_id", &sf.consumer_key),
-                ("client_secret", &sf.consumer_secret),
-                ("refresh_token", &sf.refresh_token),
-            ],
-        )
+        .save_connection(&s.integration, "salesforce", &salesforce_form(sf))
         .await;
     assert_eq!(resp.status(), 303);
     let resp = s
         .owner
-        .save_connection(
-            &s.integration,
-            "netsuite",
-            &[
-                ("auth_kind", "tba"),
-                ("account_id", &ns.account_id),
-                ("base_url", &ns.base_url),
-                ("consumer_key", &ns.tba.consumer_key),
-                ("consumer_secret", &ns.tba.consumer_secret),
-                ("token_id", &ns.tba.token_id),
-                ("token_secret", &ns.tba.token_secret),
-            ],
-        )
+        .save_connection(&s.integration, "netsuite", &netsuite_tba_form(ns))
         .await;
     assert_eq!(resp.status(), 303);
     for system in ["salesforce", "netsuite"] {

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use crate::dash_fixture::{support_client, tenant_of};
-use crate::helpers::{PASSWORD, TestClient, unique_email};
+use crate::helpers::{PASSWORD, TestClient, salesforce_form, unique_email};
 use crate::route_fixture::fill;
 use crate::sync_fixture::Synced;
 
@@ -336,20 +336,11 @@ async fn a_javascript_url_is_refused_as_a_salesforce_address() {
         "javascript:alert(1)//",
         "data:text/html,<script>alert(1)</script>",
     ] {
+        let mut form = salesforce_form(&sf);
+        form.push(("instance_url", url));
         let resp = s
             .owner
-            .save_connection(
-                &s.integration,
-                "salesforce",
-                &[
-                    ("auth_kind", "refresh_token"),
-                    ("login_url", &sf.login_url),
-                    ("instance_url", url),
-                    ("client_id", &sf.consumer_key),
-                    ("client_secret", &sf.consumer_secret),
-                    ("refresh_token", &sf.refresh_token),
-                ],
-            )
+            .save_connection(&s.integration, "salesforce", &form)
             .await;
         assert_eq!(resp.status(), 422, "{url} accepted");
         let html = resp.text().await.unwrap();
