@@ -15,6 +15,7 @@ mod sandbox_client;
 mod setup;
 mod written_back;
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -124,13 +125,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Creates the run's contacts, noting each one's id and creation time in `created` as its
+/// call returns, so the poller sees write-backs while later contacts are still being created.
 async fn create_contacts(
     bench: &Bench,
     account: &str,
     args: &BenchArgs,
-) -> anyhow::Result<HashMap<String, Instant>> {
+    created: &RefCell<HashMap<String, Instant>>,
+) -> anyhow::Result<()> {
     let n = args.contacts;
-    let mut created = HashMap::with_capacity(n);
     // Paced: a tenth of a second's worth per call, so the contacts trickle in (drills strike
     // while they arrive). Unpaced: Salesforce's largest composite call, as fast as it answers.
     let chunk = match args.create_per_second {
@@ -154,11 +157,11 @@ async fn create_contacts(
             .collect();
         let ids = bench.sandbox.client.create_records(records).await?;
         let at = Instant::now();
-        for id in ids {
-            created.insert(id, at);
-        }
+        created
+            .borrow_mut()
+            .extend(ids.into_iter().map(|id| (id, at)));
     }
-    Ok(created)
+    Ok(())
 }
 
 async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
@@ -182,53 +185,50 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.timeout_secs);
     let (waiting, drill_failed) = (AtomicBool::new(true), AtomicBool::new(false));
-    // Creating and waiting, while the drill (if any) strikes from the first contact on.
+    // Creating and waiting at once, while the drill (if any) strikes from the first contact
+    // on. The poller runs from the start: a paced run's early contacts are written back
+    // while later ones are still being created, and their latency must say so.
+    let created = RefCell::new(HashMap::with_capacity(args.contacts));
+    let creating_done = Cell::new(false);
+    let mut run_started = started;
     let work = async {
-        let created = match args.mode {
-            Mode::Realtime => {
-                progress.set_message("syncing");
-                create_contacts(bench, &account, args).await
-            }
-            Mode::Backfill => {
-                async {
-                    progress.set_message("creating");
-                    let created = create_contacts(bench, &account, args).await?;
-                    bench.reset_counters().await?;
-                    progress.set_message("backfill");
-                    bench.start_contact_backfill().await?;
-                    Ok(created)
+        let creating = async {
+            let result = match args.mode {
+                Mode::Realtime => {
+                    progress.set_message("syncing");
+                    create_contacts(bench, &account, args, &created).await
                 }
-                .await
-            }
+                Mode::Backfill => {
+                    async {
+                        progress.set_message("creating");
+                        create_contacts(bench, &account, args, &created).await?;
+                        bench.reset_counters().await?;
+                        progress.set_message("backfill");
+                        run_started = Instant::now();
+                        bench.start_contact_backfill().await
+                    }
+                    .await
+                }
+            };
+            creating_done.set(true);
+            result
         };
-        let created = match created {
-            Ok(created) => created,
-            Err(e) => {
-                waiting.store(false, Ordering::Relaxed);
-                return Err(e);
-            }
-        };
-        let run_started = if args.mode == Mode::Backfill {
-            Instant::now()
-        } else {
-            started
-        };
-        let waited = async {
-            while written_back.seen.len() < created.len()
-                && Instant::now() < deadline
-                && !drill_failed.load(Ordering::Relaxed)
-            {
-                written_back.poll(client, &created).await?;
-                let done = written_back.seen.len();
+        let polling = async {
+            loop {
+                written_back.poll(client).await?;
+                let done = written_back.count_among(&created.borrow());
                 progress.set_position(done as u64);
                 occupancy.progress(done, client).await?;
+                let all_done = creating_done.get() && done >= created.borrow().len();
+                if all_done || Instant::now() >= deadline || drill_failed.load(Ordering::Relaxed) {
+                    return anyhow::Ok(());
+                }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            anyhow::Ok(())
-        }
-        .await;
+        };
+        let result = tokio::try_join!(creating, polling);
         waiting.store(false, Ordering::Relaxed);
-        waited.map(|()| (created, run_started))
+        result
     };
     let drill = async {
         match args.drill {
@@ -241,13 +241,14 @@ async fn measure(args: &BenchArgs, bench: &Bench) -> anyhow::Result<Report> {
         }
     };
     let (work, drill) = tokio::join!(work, drill);
-    let (created, run_started) = work?;
+    work?;
     let drill = drill?;
-    written_back.poll(client, &created).await?;
+    written_back.poll(client).await?;
     progress.finish_and_clear();
+    let created = created.into_inner();
     let governance = client.governance().await?;
     let occupied = occupancy.measured(&governance, args.netsuite_limit);
-    let seen = written_back.seen;
+    let seen = written_back.among(&created);
     if seen.len() < created.len() {
         eprintln!(
             "Timed out: {} of {} contacts written back.",
