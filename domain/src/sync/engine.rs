@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use chrono::{Duration, Utc};
 use rand::Rng;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use uuid::Uuid;
 
 use super::SyncContext;
@@ -110,24 +110,26 @@ async fn load_links(
     flow_id: Uuid,
     ids: &[String],
 ) -> Result<HashMap<String, LinkState>, DbErr> {
-    let mut links = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let rows = record_link::Entity::find()
-            .filter(record_link::Column::FlowId.eq(flow_id))
-            .filter(record_link::Column::SourceId.is_in(chunk.iter().cloned()))
-            .all(db)
-            .await?;
-        for row in rows {
-            links.insert(
-                row.source_id,
-                LinkState {
-                    target_id: row.target_id,
-                    fingerprint: row.fingerprint,
-                },
-            );
-        }
-    }
-    Ok(links)
+    let backend = db.get_database_backend();
+    let select = format!(
+        "SELECT * FROM record_links WHERE flow_id = $1 AND {}",
+        sql::among(backend, "source_id", 2)
+    );
+    let values = vec![flow_id.into(), sql::text_list(ids)];
+    let rows = record_link::Entity::find()
+        .from_raw_sql(sql::statement(backend, &select, values))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let state = LinkState {
+                target_id: row.target_id,
+                fingerprint: row.fingerprint,
+            };
+            (row.source_id, state)
+        })
+        .collect())
 }
 
 fn every_record(ids: &[String], outcome: &Outcome) -> Vec<Applied> {

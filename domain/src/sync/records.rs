@@ -11,6 +11,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::signature::signature;
+use super::sql;
 use crate::entities::{flow_run, record_link, sync_error, sync_outcome};
 
 pub const OPEN: &str = "open";
@@ -242,18 +243,20 @@ pub async fn record_outcomes(
         .filter(|r| !matches!(r.outcome, Outcome::Failed(_) | Outcome::Retrying { .. }))
         .map(|r| r.record_id.to_owned())
         .collect();
-    for chunk in settled.chunks(1000) {
-        sync_error::Entity::update_many()
-            .filter(sync_error::Column::FlowId.eq(run.flow_id))
-            .filter(sync_error::Column::RecordId.is_in(chunk.iter().cloned()))
-            .filter(sync_error::Column::Status.eq(OPEN))
-            .col_expr(sync_error::Column::Status, RESOLVED.into())
-            .col_expr(sync_error::Column::ResolvedAt, Some(now).into())
-            .col_expr(
-                sync_error::Column::ResolvedBy,
-                Some("Ferry (later sync succeeded)".to_owned()).into(),
-            )
-            .exec(db)
+    if !settled.is_empty() {
+        let backend = db.get_database_backend();
+        let update = format!(
+            "UPDATE sync_errors SET status = '{RESOLVED}', resolved_at = $2, resolved_by = $3 \
+             WHERE flow_id = $1 AND status = '{OPEN}' AND {}",
+            sql::among(backend, "record_id", 4)
+        );
+        let values = vec![
+            run.flow_id.into(),
+            now.into(),
+            "Ferry (later sync succeeded)".into(),
+            sql::text_list(&settled),
+        ];
+        db.execute_raw(sql::statement(backend, &update, values))
             .await?;
     }
     for r in &rows {
@@ -378,10 +381,14 @@ pub async fn waiting_for(
     if parent_ids.is_empty() {
         return Ok(Vec::new());
     }
+    let backend = db.get_database_backend();
+    let select = format!(
+        "SELECT * FROM sync_errors WHERE tenant_id = $1 AND status = '{OPEN}' AND {}",
+        sql::among(backend, "waiting_on", 2)
+    );
+    let values = vec![tenant_id.into(), sql::text_list(parent_ids)];
     let rows = sync_error::Entity::find()
-        .filter(sync_error::Column::TenantId.eq(tenant_id))
-        .filter(sync_error::Column::WaitingOn.is_in(parent_ids.iter().cloned()))
-        .filter(sync_error::Column::Status.eq(OPEN))
+        .from_raw_sql(sql::statement(backend, &select, values))
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|r| (r.flow_id, r.record_id)).collect())

@@ -10,7 +10,8 @@ use crate::salesforce::SalesforceState;
 /// What a listener answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
-    /// How long the listener took to answer (or to fail).
+    /// How long the listener took to answer (or to fail): from sending the request to the
+    /// end of the answer, without the time spent writing the envelope, which is ours.
     pub duration_ms: f64,
     pub status: Option<u16>,
     pub excerpt: String,
@@ -38,9 +39,7 @@ pub async fn run(state: SalesforceState) {
                         client
                     }
                 };
-                let started = Instant::now();
-                let mut answer = send(&state, &client, &batch).await;
-                answer.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+                let answer = send(&state, &client, &batch).await;
                 let acked = answer.acked;
                 let count = batch.notifications.len() as u64;
                 state.lock().outbound.complete(batch, answer, &settings);
@@ -95,6 +94,8 @@ async fn send(state: &SalesforceState, client: &Option<reqwest::Client>, batch: 
         Ok(body) => body,
         Err(e) => return failed(format!("could not write the envelope: {e}")),
     };
+    let started = Instant::now();
+    let elapsed_ms = || started.elapsed().as_secs_f64() * 1000.0;
     let response = client
         .post(&batch.rule.endpoint_url)
         .header("Content-Type", "text/xml; charset=utf-8")
@@ -104,13 +105,19 @@ async fn send(state: &SalesforceState, client: &Option<reqwest::Client>, batch: 
         .await;
     let response = match response {
         Ok(r) => r,
-        Err(e) => return failed(format!("request failed: {e}")),
+        Err(e) => {
+            return Answer {
+                duration_ms: elapsed_ms(),
+                ..failed(format!("request failed: {e}"))
+            };
+        }
     };
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
+    let duration_ms = elapsed_ms();
     let acked = status.is_success() && envelope::is_ack(&text);
     Answer {
-        duration_ms: 0.0,
+        duration_ms,
         status: Some(status.as_u16()),
         excerpt: text.chars().take(500).collect(),
         error: (!acked).then(|| {
