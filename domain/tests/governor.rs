@@ -413,6 +413,93 @@ async fn a_429_shrinks_the_limit_of_every_process_for_the_cooldown_but_never_to_
     drop(acquire(&a, Priority::Backfill).await);
 }
 
+/// The lease ids holding a slot now.
+async fn holders(db: &DatabaseConnection) -> Vec<String> {
+    let sql =
+        "SELECT holder::text AS holder FROM netsuite_slots WHERE holder IS NOT NULL ORDER BY slot";
+    db.query_all_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String>("", "holder").unwrap())
+        .collect()
+}
+
+/// Waits (at most `within`) until no slot is held.
+async fn released_within(db: &DatabaseConnection, within: Duration, what: &str) {
+    let waited = timeout(within, async {
+        while !holders(db).await.is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "{what}: still held after {within:?}");
+}
+
+#[tokio::test]
+async fn back_to_back_real_time_requests_reuse_one_lease_until_it_idles_ages_or_a_429_comes() {
+    let Some(db) = TestDb::create().await else {
+        return;
+    };
+    let observer = db.pool().await;
+    let db = &db;
+    let gate = |linger: Duration, max_hold: Duration| async move {
+        let options = LeaseOptions {
+            linger,
+            max_hold,
+            ..LeaseOptions::default()
+        };
+        PgLeaseGate::with_options(db.pool().await, &unique_account(), 2, options)
+    };
+    let long = Duration::from_secs(60);
+
+    // The next request takes the parked lease over: no new claim.
+    let quick = gate(Duration::from_millis(300), long).await;
+    drop(acquire(&quick, Priority::RealTime).await);
+    let parked = holders(&observer).await;
+    assert_eq!(parked.len(), 1, "the finished request's lease is parked");
+    let again = acquire(&quick, Priority::RealTime).await;
+    assert_eq!(holders(&observer).await, parked, "the lease was not reused");
+    drop(again);
+    // Idle for its linger: released.
+    released_within(&observer, HANG, "an idle parked lease").await;
+
+    // Backfill never parks: released at once (long before a minute's linger).
+    let lingering = gate(long, long).await;
+    drop(acquire(&lingering, Priority::Backfill).await);
+    released_within(&observer, Duration::from_secs(10), "a backfill lease").await;
+
+    // A 429 seen here releases what is parked; the next request claims afresh.
+    drop(acquire(&lingering, Priority::RealTime).await);
+    let before = holders(&observer).await;
+    assert_eq!(before.len(), 1);
+    lingering.rate_limited();
+    released_within(
+        &observer,
+        Duration::from_secs(10),
+        "a lease parked before a 429",
+    )
+    .await;
+    let after = acquire(&lingering, Priority::RealTime).await;
+    assert_ne!(
+        holders(&observer).await,
+        before,
+        "a lease from before the 429 was reused"
+    );
+    drop(after);
+
+    // A claim older than max_hold is released when its request ends, not parked.
+    let aging = gate(long, Duration::from_millis(200)).await;
+    let old = acquire(&aging, Priority::RealTime).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let held_by_aging = holders(&observer).await;
+    drop(old);
+    eventually("the aged lease is released", || async {
+        holders(&observer).await.len() < held_by_aging.len()
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn on_sqlite_each_account_gets_one_shared_in_process_gate() {
     let db = ferry_domain::db::connect("sqlite::memory:").await.unwrap();

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,10 @@ use super::{MAX_SLOTS, normalize_account};
 ///   account the load stays a few small queries a second, and only while the account is full.
 /// - **Release**: dropping the permit spawns one `UPDATE` (a `Drop` cannot await); the local
 ///   permit is held until it commits, so local waiters find the row free.
+/// - **Reuse**: a real-time lease is parked instead, for `linger`, and the next real-time
+///   request of this process takes it without a round trip; unused, it is released then.
+///   A claim is reused for at most `max_hold`, never after a 429 seen here, and never by
+///   backfill (whose leases are released at once, so real-time work elsewhere gets them).
 /// - **Expiry**: a heartbeat renews this process's leases every `ttl / 3` in one statement; a
 ///   killed process stops renewing and its slots come free after at most `ttl`.
 /// - **Priority**: slot 0 is real-time only; backfill also holds at most `limit - 1` local
@@ -56,8 +60,12 @@ struct Shared {
     local: Arc<Semaphore>,
     local_backfill: Arc<Semaphore>,
     slots_ready: OnceCell<()>,
-    /// Leases held now, renewed by the heartbeat.
+    /// Leases held now (parked ones included), renewed by the heartbeat.
     held: Mutex<HashSet<Uuid>>,
+    /// Real-time leases whose request ended, waiting `linger` for the next one.
+    parked: Mutex<Vec<Parked>>,
+    /// Bumped by a 429: leases claimed before it are not reused.
+    generation: AtomicU64,
     /// Signalled after each release in this process.
     released: Notify,
     heartbeat: Mutex<Option<JoinHandle<()>>>,
@@ -117,6 +125,8 @@ impl PgLeaseGate {
                 local_backfill: Arc::new(Semaphore::new((limit as usize - 1).max(1))),
                 slots_ready: OnceCell::new(),
                 held: Mutex::new(HashSet::new()),
+                parked: Mutex::new(Vec::new()),
+                generation: AtomicU64::new(0),
                 released: Notify::new(),
                 heartbeat: Mutex::new(None),
                 waiting: AtomicUsize::new(0),
@@ -174,10 +184,19 @@ impl PgLeaseGate {
         shared.ensure_slots().await.map_err(store_error)?;
         let mut waiting = None;
         let mut pause = shared.options.first_pause();
+        let mut local = Some(local);
         loop {
             // Created before the claim so that a release during the claim is not missed.
             let released = shared.released.notified();
-            let mut lease = Lease::pending(shared.clone());
+            if priority == Priority::RealTime
+                && let Some(parked) = shared.unpark()
+            {
+                tracing::trace!(slot = parked.slot, "NetSuite slot lease reused");
+                let mut lease = Lease::reused(shared.clone(), parked);
+                lease.local = local.take().map(|local| (local, backfill));
+                return Ok(GatePermit::new(lease));
+            }
+            let mut lease = Lease::pending(shared.clone(), priority);
             let claimed = shared
                 .store
                 .claim(lease.holder, priority, shared.options.ttl)
@@ -185,7 +204,8 @@ impl PgLeaseGate {
                 .map_err(store_error)?;
             if let Some(slot) = claimed {
                 tracing::trace!(slot, ?priority, "NetSuite slot leased");
-                lease.local = Some((local, backfill));
+                lease.local = local.take().map(|local| (local, backfill));
+                lease.slot = Some(slot);
                 lock(&shared.held).insert(lease.holder);
                 shared.keep_renewing();
                 return Ok(GatePermit::new(lease));
@@ -221,6 +241,11 @@ impl ConcurrencyGate for PgLeaseGate {
             return;
         };
         let shared = self.shared.clone();
+        // Leases claimed before the 429 are not reused: one of them may be withheld now.
+        shared.generation.fetch_add(1, Ordering::SeqCst);
+        for parked in std::mem::take(&mut *lock(&shared.parked)) {
+            shared.release_in_background(&runtime, parked.holder, None);
+        }
         runtime.spawn(async move {
             match shared.withhold().await {
                 Ok(true) => tracing::debug!(
@@ -263,6 +288,49 @@ impl Shared {
             Arc::downgrade(self),
             self.options.renew_every(),
         )));
+    }
+
+    /// A parked lease still fit for reuse, taken off the shelf. Unfit ones stay until their
+    /// own timer releases them.
+    fn unpark(&self) -> Option<Parked> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let mut parked = lock(&self.parked);
+        let at = parked.iter().rposition(|p| {
+            p.generation == generation && p.claimed_at.elapsed() < self.options.max_hold
+        })?;
+        Some(parked.swap_remove(at))
+    }
+
+    /// Releases `holder` unless a request took it off the shelf meanwhile.
+    fn release_if_parked(self: &Arc<Self>, holder: Uuid) {
+        let mut parked = lock(&self.parked);
+        let Some(at) = parked.iter().position(|p| p.holder == holder) else {
+            return;
+        };
+        parked.swap_remove(at);
+        drop(parked);
+        if let Ok(runtime) = Handle::try_current() {
+            self.release_in_background(&runtime, holder, None);
+        }
+    }
+
+    /// Releases the lease `holder` with one `UPDATE`, then lets the local permit go (so local
+    /// waiters find the row free) and wakes the waiters.
+    fn release_in_background(
+        self: &Arc<Self>,
+        runtime: &Handle,
+        holder: Uuid,
+        local: Option<(OwnedSemaphorePermit, Option<OwnedSemaphorePermit>)>,
+    ) {
+        lock(&self.held).remove(&holder);
+        let shared = self.clone();
+        runtime.spawn(async move {
+            if let Err(err) = shared.store.release(holder).await {
+                tracing::warn!(error = %err, "could not release a NetSuite slot; it lapses later");
+            }
+            drop(local);
+            shared.released.notify_waiters();
+        });
     }
 
     /// Tells backfill in every process to yield; rewritten before it lapses.
@@ -315,15 +383,46 @@ async fn renew_leases(shared: Weak<Shared>, every: Duration) {
 struct Lease {
     shared: Arc<Shared>,
     holder: Uuid,
+    priority: Priority,
+    /// The slot, once the claim answered (a lease whose answer was lost is never parked).
+    slot: Option<i32>,
+    claimed_at: Instant,
+    generation: u64,
     local: Option<(OwnedSemaphorePermit, Option<OwnedSemaphorePermit>)>,
     armed: bool,
 }
 
+/// A real-time lease between two requests.
+struct Parked {
+    holder: Uuid,
+    slot: i32,
+    claimed_at: Instant,
+    generation: u64,
+}
+
 impl Lease {
-    fn pending(shared: Arc<Shared>) -> Self {
+    fn pending(shared: Arc<Shared>, priority: Priority) -> Self {
+        let generation = shared.generation.load(Ordering::SeqCst);
         Self {
             shared,
             holder: Uuid::new_v4(),
+            priority,
+            slot: None,
+            claimed_at: Instant::now(),
+            generation,
+            local: None,
+            armed: true,
+        }
+    }
+
+    fn reused(shared: Arc<Shared>, parked: Parked) -> Self {
+        Self {
+            shared,
+            holder: parked.holder,
+            priority: Priority::RealTime,
+            slot: Some(parked.slot),
+            claimed_at: parked.claimed_at,
+            generation: parked.generation,
             local: None,
             armed: true,
         }
@@ -333,6 +432,14 @@ impl Lease {
     fn defuse(&mut self) {
         self.armed = false;
     }
+
+    /// Whether the next real-time request of this process may take this lease over.
+    fn reusable(&self) -> bool {
+        self.priority == Priority::RealTime
+            && self.generation == self.shared.generation.load(Ordering::SeqCst)
+            && self.claimed_at.elapsed() < self.shared.options.max_hold
+            && !self.shared.options.linger.is_zero()
+    }
 }
 
 impl Drop for Lease {
@@ -340,20 +447,33 @@ impl Drop for Lease {
         if !self.armed {
             return;
         }
-        lock(&self.shared.held).remove(&self.holder);
         let local = self.local.take();
         // Without a runtime the lease lapses after its TTL.
         let Ok(runtime) = Handle::try_current() else {
+            lock(&self.shared.held).remove(&self.holder);
             return;
         };
-        let (shared, holder) = (self.shared.clone(), self.holder);
-        runtime.spawn(async move {
-            if let Err(err) = shared.store.release(holder).await {
-                tracing::warn!(error = %err, "could not release a NetSuite slot; it lapses later");
+        let shared = &self.shared;
+        match self.slot {
+            Some(slot) if self.reusable() => {
+                lock(&shared.parked).push(Parked {
+                    holder: self.holder,
+                    slot,
+                    claimed_at: self.claimed_at,
+                    generation: self.generation,
+                });
+                // The row stays ours: the local permit goes at once, and a waiter takes the
+                // parked lease.
+                drop(local);
+                shared.released.notify_waiters();
+                let (shared, holder, linger) = (shared.clone(), self.holder, shared.options.linger);
+                runtime.spawn(async move {
+                    tokio::time::sleep(linger).await;
+                    shared.release_if_parked(holder);
+                });
             }
-            drop(local);
-            shared.released.notify_waiters();
-        });
+            _ => shared.release_in_background(&runtime, self.holder, local),
+        }
     }
 }
 
