@@ -21,8 +21,16 @@ pub const SYNC_QUEUE: &str = "ferry.sync";
 pub const BACKFILL_QUEUE: &str = "ferry.backfill";
 
 /// apalis' worker heartbeat, which also makes a worker look for jobs: a wake-up that the poll
-/// or LISTEN/NOTIFY missed waits at most this long (apalis' default is 30 s).
-const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(2);
+/// missed waits at most this long (apalis' default is 30 s). It does miss: under a steady
+/// stream of wake-ups (`ferry bench` at 500 contacts/s) every drain had ended and jobs sat
+/// queued, unfetched, until the next heartbeat, about one run in three, stalling the flow for
+/// up to the whole interval (seen at 2 s in the engine's own timings). A heartbeat is one
+/// small `UPDATE` per worker, so twice a second costs little and bounds the stall.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Heartbeats a worker may miss before apalis deems it dead and queues its jobs again: ten
+/// seconds' worth, so a process busy for a moment is not taken for a dead one.
+const MISSED_HEARTBEATS: usize = 20;
 
 /// The queue's own connections, whose commits do not wait for the WAL flush. Queue jobs are
 /// wake-ups, not data (the inbox is the data, committed durably): a crash that forgets the
@@ -65,6 +73,7 @@ impl JobQueues {
                     apalis_postgres::Config::default()
                         .queue(queue)
                         .heartbeat_interval(HEARTBEAT)
+                        .missed_heartbeats(MISSED_HEARTBEATS)
                 };
                 Ok(Self::Postgres {
                     sync: PostgresStorage::new(&pool).with_config(config(SYNC_QUEUE)),
@@ -81,6 +90,7 @@ impl JobQueues {
                     apalis_sqlite::Config::default()
                         .queue(queue)
                         .heartbeat_interval(HEARTBEAT)
+                        .missed_heartbeats(MISSED_HEARTBEATS)
                 };
                 Ok(Self::Sqlite {
                     sync: SqliteStorage::new(&pool).with_config(config(SYNC_QUEUE)),

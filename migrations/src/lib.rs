@@ -10,6 +10,7 @@ mod m20261126_000003_audit_log;
 mod m20261126_000004_netsuite_leases;
 mod m20261126_000005_sync;
 mod m20261126_000006_dashboards;
+mod m20261127_000007_inbox_writes;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_netsuite_leases::Migration),
             Box::new(m20261126_000005_sync::Migration),
             Box::new(m20261126_000006_dashboards::Migration),
+            Box::new(m20261127_000007_inbox_writes::Migration),
         ]
     }
 }

@@ -36,5 +36,6 @@ mod secrets_absent;
 mod support_dashboard;
 mod sync_rules;
 mod tcp_nodelay;
+mod timeline_indexes;
 mod workspaces;
 mod xss_pages;

@@ -3,7 +3,9 @@
 //! didn't this sync?".
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -34,6 +36,22 @@ pub struct TimelineItem {
     pub error_id: Option<Uuid>,
 }
 
+/// The inbox rows of one record within `flows` of `tenant`, newest first (through the
+/// `(flow_id, record_id, …)` index).
+pub fn events_query(
+    tenant: Uuid,
+    flows: &[Uuid],
+    record_id: &str,
+    limit: u64,
+) -> Select<sync_event::Entity> {
+    sync_event::Entity::find()
+        .filter(sync_event::Column::TenantId.eq(tenant))
+        .filter(sync_event::Column::RecordId.eq(record_id))
+        .filter(sync_event::Column::FlowId.is_in(flows.iter().copied()))
+        .order_by_desc(sync_event::Column::ReceivedAt)
+        .limit(limit)
+}
+
 /// The record's timeline within `flows` of `tenant`.
 async fn timeline(
     db: &impl ConnectionTrait,
@@ -43,12 +61,7 @@ async fn timeline(
     limit: u64,
 ) -> DomainResult<Vec<TimelineItem>> {
     let record_id = parse_record_id(record_id)?;
-    let events = sync_event::Entity::find()
-        .filter(sync_event::Column::TenantId.eq(tenant))
-        .filter(sync_event::Column::RecordId.eq(record_id.as_str()))
-        .filter(sync_event::Column::FlowId.is_in(flows.iter().copied()))
-        .order_by_desc(sync_event::Column::ReceivedAt)
-        .limit(limit)
+    let events = events_query(tenant, flows, &record_id, limit)
         .all(db)
         .await?;
     let outcomes = sync_outcome::Entity::find()
