@@ -501,6 +501,51 @@ async fn back_to_back_real_time_requests_reuse_one_lease_until_it_idles_ages_or_
 }
 
 #[tokio::test]
+async fn a_lease_parked_by_a_runtime_that_stopped_is_released_not_kept() {
+    let Some(db) = TestDb::create().await else {
+        return;
+    };
+    let observer = db.pool().await;
+    let options = LeaseOptions {
+        linger: Duration::from_millis(50),
+        max_hold: Duration::from_millis(300),
+        ..LeaseOptions::default()
+    };
+    let gate = Arc::new(PgLeaseGate::with_options(
+        db.pool().await,
+        &unique_account(),
+        2,
+        options,
+    ));
+    // A runtime parks a lease and stops at once, before the lease's linger timer fires.
+    // (Joined off the test's runtime, which keeps driving the pool's connections meanwhile.)
+    let parking = gate.clone();
+    let stopped = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move { drop(acquire(parking.as_ref(), Priority::RealTime).await) });
+    });
+    tokio::task::spawn_blocking(move || stopped.join())
+        .await
+        .unwrap()
+        .unwrap();
+    let left = holders(&observer).await;
+    assert_eq!(left.len(), 1, "the stopped runtime's lease is still parked");
+
+    // Too old to reuse: the next request releases it and claims afresh.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let next = acquire(gate.as_ref(), Priority::RealTime).await;
+    eventually("the orphaned parked lease is released", || async {
+        let now = holders(&observer).await;
+        now.len() == 1 && now != left
+    })
+    .await;
+    drop(next);
+}
+
+#[tokio::test]
 async fn on_sqlite_each_account_gets_one_shared_in_process_gate() {
     let db = ferry_domain::db::connect("sqlite::memory:").await.unwrap();
     let account = unique_account();

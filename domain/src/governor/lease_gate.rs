@@ -66,6 +66,8 @@ struct Shared {
     parked: Mutex<Vec<Parked>>,
     /// Bumped by a 429: leases claimed before it are not reused.
     generation: AtomicU64,
+    /// Numbers each parking.
+    park_seq: AtomicU64,
     /// Signalled after each release in this process.
     released: Notify,
     heartbeat: Mutex<Option<JoinHandle<()>>>,
@@ -127,6 +129,7 @@ impl PgLeaseGate {
                 held: Mutex::new(HashSet::new()),
                 parked: Mutex::new(Vec::new()),
                 generation: AtomicU64::new(0),
+                park_seq: AtomicU64::new(0),
                 released: Notify::new(),
                 heartbeat: Mutex::new(None),
                 waiting: AtomicUsize::new(0),
@@ -290,24 +293,51 @@ impl Shared {
         )));
     }
 
-    /// A parked lease still fit for reuse, taken off the shelf. Unfit ones stay until their
-    /// own timer releases them.
-    fn unpark(&self) -> Option<Parked> {
+    /// A parked lease still fit for reuse, taken off the shelf. Unfit ones are released first.
+    fn unpark(self: &Arc<Self>) -> Option<Parked> {
+        self.release_overdue_parked();
         let generation = self.generation.load(Ordering::SeqCst);
         let mut parked = lock(&self.parked);
-        let at = parked.iter().rposition(|p| {
-            p.generation == generation && p.claimed_at.elapsed() < self.options.max_hold
-        })?;
+        let at = parked
+            .iter()
+            .rposition(|p| p.fit(generation, &self.options))?;
         Some(parked.swap_remove(at))
     }
 
-    /// Releases `holder` unless a request took it off the shelf meanwhile.
-    fn release_if_parked(self: &Arc<Self>, holder: Uuid) {
-        let mut parked = lock(&self.parked);
-        let Some(at) = parked.iter().position(|p| p.holder == holder) else {
+    /// Releases the parked leases no request may take any more, and those whose own timer
+    /// should have released them by now: a timer dies with its runtime (a process stopping
+    /// right after a request, a gate that outlives the runtime it parked on), and a lease left
+    /// on the shelf would otherwise be renewed by the heartbeat for good.
+    fn release_overdue_parked(self: &Arc<Self>) {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let overdue = self.options.linger * 2;
+        let stale: Vec<Uuid> = {
+            let mut parked = lock(&self.parked);
+            let (keep, stale) = std::mem::take(&mut *parked).into_iter().partition(|p| {
+                p.fit(generation, &self.options) && p.parked_at.elapsed() <= overdue
+            });
+            *parked = keep;
+            stale.into_iter().map(|p: Parked| p.holder).collect()
+        };
+        if stale.is_empty() {
+            return;
+        }
+        let Ok(runtime) = Handle::try_current() else {
             return;
         };
-        parked.swap_remove(at);
+        for holder in stale {
+            self.release_in_background(&runtime, holder, None);
+        }
+    }
+
+    /// Releases the lease parked as `seq` unless a request took it off the shelf meanwhile
+    /// (a lease taken and parked again has a new `seq` and a timer of its own).
+    fn release_if_parked(self: &Arc<Self>, seq: u64) {
+        let mut parked = lock(&self.parked);
+        let Some(at) = parked.iter().position(|p| p.seq == seq) else {
+            return;
+        };
+        let holder = parked.swap_remove(at).holder;
         drop(parked);
         if let Ok(runtime) = Handle::try_current() {
             self.release_in_background(&runtime, holder, None);
@@ -368,6 +398,7 @@ async fn renew_leases(shared: Weak<Shared>, every: Duration) {
         let Some(shared) = shared.upgrade() else {
             return;
         };
+        shared.release_overdue_parked();
         let holders: Vec<Uuid> = lock(&shared.held).iter().copied().collect();
         if holders.is_empty() {
             continue;
@@ -398,6 +429,16 @@ struct Parked {
     slot: i32,
     claimed_at: Instant,
     generation: u64,
+    parked_at: Instant,
+    /// Which parking this is, for its timer.
+    seq: u64,
+}
+
+impl Parked {
+    /// Whether a request may still take it: claimed since the last 429 and not too long ago.
+    fn fit(&self, generation: u64, options: &LeaseOptions) -> bool {
+        self.generation == generation && self.claimed_at.elapsed() < options.max_hold
+    }
 }
 
 impl Lease {
@@ -456,20 +497,23 @@ impl Drop for Lease {
         let shared = &self.shared;
         match self.slot {
             Some(slot) if self.reusable() => {
+                let seq = shared.park_seq.fetch_add(1, Ordering::SeqCst);
                 lock(&shared.parked).push(Parked {
                     holder: self.holder,
                     slot,
                     claimed_at: self.claimed_at,
                     generation: self.generation,
+                    parked_at: Instant::now(),
+                    seq,
                 });
                 // The row stays ours: the local permit goes at once, and a waiter takes the
                 // parked lease.
                 drop(local);
                 shared.released.notify_waiters();
-                let (shared, holder, linger) = (shared.clone(), self.holder, shared.options.linger);
+                let (shared, linger) = (shared.clone(), shared.options.linger);
                 runtime.spawn(async move {
                     tokio::time::sleep(linger).await;
-                    shared.release_if_parked(holder);
+                    shared.release_if_parked(seq);
                 });
             }
             _ => shared.release_in_background(&runtime, self.holder, local),
