@@ -129,22 +129,13 @@ async fn wrong_keys_show_a_clear_error_and_the_connection_is_broken() {
         "{html}"
     );
     // NetSuite TBA with a wrong token secret.
-    let ns = &demo.netsuite;
-    let resp = owner
-        .save_connection(
-            &id,
-            "netsuite",
-            &[
-                ("auth_kind", "tba"),
-                ("account_id", &ns.account_id),
-                ("base_url", &ns.base_url),
-                ("consumer_key", &ns.tba.consumer_key),
-                ("consumer_secret", &ns.tba.consumer_secret),
-                ("token_id", &ns.tba.token_id),
-                ("token_secret", "not-the-secret"),
-            ],
-        )
-        .await;
+    let mut form = netsuite_tba_form(&demo.netsuite);
+    for field in &mut form {
+        if field.0 == "token_secret" {
+            field.1 = "not-the-secret";
+        }
+    }
+    let resp = owner.save_connection(&id, "netsuite", &form).await;
     assert_saved(&resp);
     let html = owner.test_connection(&id, "netsuite").await;
     assert_eq!(state_in(&html), "Broken");

@@ -54,22 +54,6 @@ async fn seed(app: &TestApp, small: &Tenant, large: &[&Tenant]) {
         .unwrap();
 }
 
-async fn plan(app: &TestApp, stmt: Statement) -> String {
-    let explain = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        format!("EXPLAIN {}", stmt.sql),
-        stmt.values.map(|v| v.0).unwrap_or_default(),
-    );
-    app.db
-        .query_all_raw(explain)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get_by_index::<String>(0).unwrap())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[tokio::test]
 async fn error_views_use_indexes_with_a_million_rows() {
     let app = TestApp::spawn().await;
@@ -207,7 +191,7 @@ async fn error_views_use_indexes_with_a_million_rows() {
     ];
     let mut failures = Vec::new();
     for (what, stmt) in checks.drain(..) {
-        let plan = plan(&app, stmt).await;
+        let plan = app.plan(stmt).await;
         if std::env::var("FERRY_SHOW_PLANS").is_ok() {
             eprintln!("== {what}\n{plan}\n");
         }

@@ -106,6 +106,24 @@ impl TestApp {
         Self::spawn_with(true).await
     }
 
+    /// PostgreSQL's plan for `stmt` (`EXPLAIN`), one line per node: the index tests check
+    /// plans, not timings, so they hold on any machine.
+    pub async fn plan(&self, stmt: sea_orm::Statement) -> String {
+        let explain = sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            format!("EXPLAIN {}", stmt.sql),
+            stmt.values.map(|v| v.0).unwrap_or_default(),
+        );
+        self.db
+            .query_all_raw(explain)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// The app without background workers: what is queued stays queued.
     #[allow(dead_code)]
     pub async fn spawn_without_workers() -> TestApp {

@@ -5,7 +5,7 @@
 
 use ferry_domain::dashboard::timeline::events_query;
 use ferry_domain::sync::reads::events_of_record;
-use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, QueryTrait};
 
 use crate::dash_fixture::{Tenant, tenant_of};
 use crate::helpers::TestApp;
@@ -38,22 +38,6 @@ async fn seed(app: &TestApp, tenants: &[&Tenant]) {
         .unwrap();
 }
 
-async fn plan(app: &TestApp, stmt: Statement) -> String {
-    let explain = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        format!("EXPLAIN {}", stmt.sql),
-        stmt.values.map(|v| v.0).unwrap_or_default(),
-    );
-    app.db
-        .query_all_raw(explain)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get_by_index::<String>(0).unwrap())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[tokio::test]
 async fn record_timelines_read_the_inbox_through_an_index() {
     let app = TestApp::spawn().await;
@@ -80,7 +64,7 @@ async fn record_timelines_read_the_inbox_through_an_index() {
         ),
     ];
     for (name, query) in queries {
-        let plan = plan(&app, query.build(DbBackend::Postgres)).await;
+        let plan = app.plan(query.build(DbBackend::Postgres)).await;
         assert!(
             !plan.contains("Seq Scan on sync_events"),
             "the {name} timeline scans the inbox:\n{plan}"

@@ -293,14 +293,20 @@ impl Shared {
         )));
     }
 
+    /// Whether a lease claimed at `claimed_at` in `generation` may serve another request:
+    /// claimed since the last 429 seen here and less than `max_hold` ago.
+    fn reusable(&self, generation: u64, claimed_at: Instant) -> bool {
+        generation == self.generation.load(Ordering::SeqCst)
+            && claimed_at.elapsed() < self.options.max_hold
+    }
+
     /// A parked lease still fit for reuse, taken off the shelf. Unfit ones are released first.
     fn unpark(self: &Arc<Self>) -> Option<Parked> {
         self.release_overdue_parked();
-        let generation = self.generation.load(Ordering::SeqCst);
         let mut parked = lock(&self.parked);
         let at = parked
             .iter()
-            .rposition(|p| p.fit(generation, &self.options))?;
+            .rposition(|p| self.reusable(p.generation, p.claimed_at))?;
         Some(parked.swap_remove(at))
     }
 
@@ -309,12 +315,11 @@ impl Shared {
     /// right after a request, a gate that outlives the runtime it parked on), and a lease left
     /// on the shelf would otherwise be renewed by the heartbeat for good.
     fn release_overdue_parked(self: &Arc<Self>) {
-        let generation = self.generation.load(Ordering::SeqCst);
         let overdue = self.options.linger * 2;
         let stale: Vec<Uuid> = {
             let mut parked = lock(&self.parked);
             let (keep, stale) = std::mem::take(&mut *parked).into_iter().partition(|p| {
-                p.fit(generation, &self.options) && p.parked_at.elapsed() <= overdue
+                self.reusable(p.generation, p.claimed_at) && p.parked_at.elapsed() <= overdue
             });
             *parked = keep;
             stale.into_iter().map(|p: Parked| p.holder).collect()
@@ -434,13 +439,6 @@ struct Parked {
     seq: u64,
 }
 
-impl Parked {
-    /// Whether a request may still take it: claimed since the last 429 and not too long ago.
-    fn fit(&self, generation: u64, options: &LeaseOptions) -> bool {
-        self.generation == generation && self.claimed_at.elapsed() < options.max_hold
-    }
-}
-
 impl Lease {
     fn pending(shared: Arc<Shared>, priority: Priority) -> Self {
         let generation = shared.generation.load(Ordering::SeqCst);
@@ -477,9 +475,8 @@ impl Lease {
     /// Whether the next real-time request of this process may take this lease over.
     fn reusable(&self) -> bool {
         self.priority == Priority::RealTime
-            && self.generation == self.shared.generation.load(Ordering::SeqCst)
-            && self.claimed_at.elapsed() < self.shared.options.max_hold
             && !self.shared.options.linger.is_zero()
+            && self.shared.reusable(self.generation, self.claimed_at)
     }
 }
 

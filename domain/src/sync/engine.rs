@@ -110,14 +110,18 @@ async fn load_links(
     flow_id: Uuid,
     ids: &[String],
 ) -> Result<HashMap<String, LinkState>, DbErr> {
-    let backend = db.get_database_backend();
-    let select = format!(
-        "SELECT * FROM record_links WHERE flow_id = $1 AND {}",
-        sql::among(backend, "source_id", 2)
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let select = sql::statement_among(
+        db.get_database_backend(),
+        "SELECT * FROM record_links WHERE flow_id = $1",
+        vec![flow_id.into()],
+        "source_id",
+        ids,
     );
-    let values = vec![flow_id.into(), sql::text_list(ids)];
     let rows = record_link::Entity::find()
-        .from_raw_sql(sql::statement(backend, &select, values))
+        .from_raw_sql(select)
         .all(db)
         .await?;
     Ok(rows

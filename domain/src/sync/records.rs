@@ -244,20 +244,21 @@ pub async fn record_outcomes(
         .map(|r| r.record_id.to_owned())
         .collect();
     if !settled.is_empty() {
-        let backend = db.get_database_backend();
-        let update = format!(
-            "UPDATE sync_errors SET status = '{RESOLVED}', resolved_at = $2, resolved_by = $3 \
-             WHERE flow_id = $1 AND status = '{OPEN}' AND {}",
-            sql::among(backend, "record_id", 4)
+        let update = sql::statement_among(
+            db.get_database_backend(),
+            &format!(
+                "UPDATE sync_errors SET status = '{RESOLVED}', resolved_at = $2, \
+                 resolved_by = $3 WHERE flow_id = $1 AND status = '{OPEN}'"
+            ),
+            vec![
+                run.flow_id.into(),
+                now.into(),
+                "Ferry (later sync succeeded)".into(),
+            ],
+            "record_id",
+            &settled,
         );
-        let values = vec![
-            run.flow_id.into(),
-            now.into(),
-            "Ferry (later sync succeeded)".into(),
-            sql::text_list(&settled),
-        ];
-        db.execute_raw(sql::statement(backend, &update, values))
-            .await?;
+        db.execute_raw(update).await?;
     }
     for r in &rows {
         if let Outcome::Failed(failure) = r.outcome {
@@ -381,14 +382,15 @@ pub async fn waiting_for(
     if parent_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let backend = db.get_database_backend();
-    let select = format!(
-        "SELECT * FROM sync_errors WHERE tenant_id = $1 AND status = '{OPEN}' AND {}",
-        sql::among(backend, "waiting_on", 2)
+    let select = sql::statement_among(
+        db.get_database_backend(),
+        &format!("SELECT * FROM sync_errors WHERE tenant_id = $1 AND status = '{OPEN}'"),
+        vec![tenant_id.into()],
+        "waiting_on",
+        parent_ids,
     );
-    let values = vec![tenant_id.into(), sql::text_list(parent_ids)];
     let rows = sync_error::Entity::find()
-        .from_raw_sql(sql::statement(backend, &select, values))
+        .from_raw_sql(select)
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|r| (r.flow_id, r.record_id)).collect())
