@@ -5,7 +5,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use ferry_domain::sync::{SyncContext, backfill, engine, events, polling};
+use ferry_domain::sync::{SyncContext, backfill, engine, events, messages, polling};
 
 /// Drain one flow's inbox.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -19,7 +19,8 @@ pub struct RunBackfill {
     pub backfill_id: Uuid,
 }
 
-/// A due event waits this long for its wake-up before the sweeper wakes its flow itself.
+/// A due event or stored message waits this long for its wake-up before the sweeper wakes
+/// its flow itself.
 const WAKE_GRACE: Duration = Duration::seconds(2);
 
 // A failed job's error goes back to apalis, which does not log it: without these lines a
@@ -60,7 +61,10 @@ pub async fn sweep(ctx: &SyncContext) -> anyhow::Result<SweepReport> {
             "handed out claims of a worker that stopped"
         );
     }
-    let flows = events::flows_with_due_events(&ctx.db, WAKE_GRACE).await?;
+    let mut flows = events::flows_with_due_events(&ctx.db, WAKE_GRACE).await?;
+    flows.extend(messages::flows_waiting(&ctx.db, WAKE_GRACE).await?);
+    flows.sort_unstable();
+    flows.dedup();
     for flow_id in &flows {
         ctx.waker.wake(*flow_id).await;
     }

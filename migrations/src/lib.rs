@@ -11,6 +11,7 @@ mod m20261126_000004_netsuite_leases;
 mod m20261126_000005_sync;
 mod m20261126_000006_dashboards;
 mod m20261127_000007_inbox_writes;
+mod m20261127_000008_inbox_messages;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_sync::Migration),
             Box::new(m20261126_000006_dashboards::Migration),
             Box::new(m20261127_000007_inbox_writes::Migration),
+            Box::new(m20261127_000008_inbox_messages::Migration),
         ]
     }
 }

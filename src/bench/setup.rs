@@ -31,7 +31,7 @@ pub struct Bench {
     /// `ferry worker` processes, when the bench runs its workers out of process.
     processes: Option<WorkerProcesses>,
     server: actix_web::dev::ServerHandle,
-    workers: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    workers: Option<InProcessWorkers>,
     demo: DemoTenant,
     sync: ferry_domain::sync::SyncContext,
 }
@@ -99,12 +99,53 @@ impl Bench {
     }
 }
 
+/// The workers of a bench without worker processes, on the bench's runtime.
+struct InProcessWorkers {
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// How long stopping waits for the batches in hand (the write-back echoes of the last
+/// contacts are usually still being synced) before it gives up on them.
+const WORKERS_STOP: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl InProcessWorkers {
+    fn start(sync: ferry_domain::sync::SyncContext, queues: ferry_jobs::JobQueues) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+            Ok(())
+        };
+        let handle = tokio::spawn(ferry_jobs::run_workers(sync, queues, None, shutdown));
+        Self { stop, handle }
+    }
+
+    /// Lets the running batches finish, as `ferry worker` does on SIGTERM: aborted, they
+    /// failed on the closing pool and logged errors after a clean run.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let abort = self.handle.abort_handle();
+        match tokio::time::timeout(WORKERS_STOP, self.handle).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(error))) => tracing::warn!(
+                error = format!("{error:#}"),
+                "workers stopped with an error"
+            ),
+            Ok(Err(_)) => {}
+            Err(_) => {
+                tracing::warn!("workers did not stop within 10 s; stopping them mid-batch");
+                abort.abort();
+            }
+        }
+    }
+}
+
 /// Ferry as the bench runs it: the web app (the listener) and the workers, with the demo
 /// tenant connected to the sandbox and its outbound messages pointed at the listener.
 struct Ferry {
     processes: Option<WorkerProcesses>,
     server: actix_web::dev::ServerHandle,
-    workers: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    workers: Option<InProcessWorkers>,
     demo: DemoTenant,
     sync: ferry_domain::sync::SyncContext,
 }
@@ -159,13 +200,7 @@ impl Ferry {
             sandbox.add_listener_rule(object, &listener).await?;
         }
         let (workers, processes) = if args.workers == 0 {
-            let handle = tokio::spawn(ferry_jobs::run_workers(
-                sync.clone(),
-                queues,
-                None,
-                std::future::pending(),
-            ));
-            (Some(handle), None)
+            (Some(InProcessWorkers::start(sync.clone(), queues)), None)
         } else {
             let processes = WorkerProcesses::spawn(args.workers, url, dir)?;
             (None, Some(processes))
@@ -297,7 +332,7 @@ impl Bench {
             processes.stop();
         }
         if let Some(workers) = self.workers.take() {
-            workers.abort();
+            workers.stop().await;
         }
         self.server.stop(true).await;
         self.db.close_by_ref().await.ok();

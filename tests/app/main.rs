@@ -28,6 +28,7 @@ mod injection_search;
 mod injection_sync;
 mod invitations;
 mod json_logs;
+mod link_indexes;
 mod metrics;
 mod openapi;
 mod roles;

@@ -514,15 +514,28 @@ impl Synced {
         rows[0].try_get::<i64>("", "n").unwrap()
     }
 
-    /// Waits until the inbox holds nothing unprocessed for a record: every outcome so far is
-    /// written (a write-back lands in Salesforce just before its outcome is committed).
+    /// Waits until the inbox holds nothing unprocessed for a record: no stored message names
+    /// it and every outcome so far is written (a write-back lands in Salesforce just before
+    /// its outcome is committed).
     pub async fn settled(&self, record_id: &str) {
         self.eventually_within(40, "the record's events are processed", || async {
             self.count(
-                "SELECT COUNT(*) AS n FROM sync_events WHERE record_id = $1 AND status <> 'done'",
-                vec![record_id.into()],
+                "SELECT (SELECT COUNT(*) FROM sync_events WHERE record_id = $1 AND status <> 'done') \
+                      + (SELECT COUNT(*) FROM inbox_messages WHERE events LIKE $2) AS n",
+                vec![record_id.into(), format!("%{record_id}%").into()],
             )
             .await
+                == 0
+        })
+        .await;
+    }
+
+    /// Waits until every stored outbound message is split into inbox events.
+    #[allow(dead_code)]
+    pub async fn split(&self) {
+        self.eventually_within(40, "the stored messages are split", || async {
+            self.count("SELECT COUNT(*) AS n FROM inbox_messages", vec![])
+                .await
                 == 0
         })
         .await;

@@ -687,6 +687,8 @@ async fn the_listener_refuses_strangers_and_stores_a_notification_once() {
         assert_eq!(status, 200, "{body}");
         assert!(body.contains("<Ack>true</Ack>"), "{body}");
     }
+    // Each delivery is stored as it came; the worker splits both into one event.
+    s.split().await;
     let rows = s
         .count(
             "SELECT COUNT(*) AS n FROM sync_events WHERE notification_id = $1",
@@ -694,6 +696,15 @@ async fn the_listener_refuses_strangers_and_stores_a_notification_once() {
         )
         .await;
     assert_eq!(rows, 1, "one inbox row for a redelivered notification");
+
+    // A SystemModstamp the inbox could not hold is refused before anything is stored.
+    let bad_stamp = outbound_message(&org, "04l0000000TEST6", "Contact", &contact).replace(
+        "<sf:LastName>Wire</sf:LastName>",
+        "<sf:SystemModstamp>not a date</sf:SystemModstamp>",
+    );
+    let (status, body) = s.deliver(&url, &bad_stamp).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(is_fault(&body) && body.contains("SystemModstamp"), "{body}");
 
     // Another org's message: refused.
     let mut other_org: Vec<char> = org.chars().collect();
@@ -773,12 +784,19 @@ async fn the_listener_refuses_strangers_and_stores_a_notification_once() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("<Ack>true</Ack>"), "{body}");
 
-    // Nothing refused reached the inbox.
-    for refused in ["04l0000000TEST2", "04l0000000TEST3", "04l0000000TEST4"] {
+    // Nothing refused reached the inbox, as a message or as an event.
+    s.split().await;
+    for refused in [
+        "04l0000000TEST2",
+        "04l0000000TEST3",
+        "04l0000000TEST4",
+        "04l0000000TEST6",
+    ] {
         let rows = s
             .count(
-                "SELECT COUNT(*) AS n FROM sync_events WHERE notification_id = $1",
-                vec![refused.into()],
+                "SELECT (SELECT COUNT(*) FROM sync_events WHERE notification_id = $1) \
+                      + (SELECT COUNT(*) FROM inbox_messages WHERE events LIKE $2) AS n",
+                vec![refused.into(), format!("%{refused}%").into()],
             )
             .await;
         assert_eq!(rows, 0, "{refused} was not stored");

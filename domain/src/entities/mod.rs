@@ -8,6 +8,7 @@ pub mod error_digest;
 pub mod error_digest_signature;
 pub mod flow;
 pub mod flow_run;
+pub mod inbox_message;
 pub mod integration;
 pub mod invitation;
 pub mod membership;

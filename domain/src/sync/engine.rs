@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use chrono::{Duration, Utc};
 use rand::Rng;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, Statement};
 use uuid::Uuid;
 
 use super::SyncContext;
 use super::apply::{Applied, apply, failure_outcome};
 use super::events::{self, Claimed, EventSource, NewEvent};
+use super::messages;
 use super::plan::{Planned, fetch_records, plan};
 use super::records::{self, Counts, FailureRecord, Outcome, RunContext};
 use super::sql;
@@ -52,15 +53,23 @@ pub struct DrainReport {
     pub counts: Counts,
 }
 
-/// Processes due events of `flow_id` until none are left.
+/// Processes due events of `flow_id`, and the stored messages it splits into events, until
+/// none are left.
 #[tracing::instrument(name = "sync_flow", skip_all, fields(flow_id = %flow_id))]
 pub async fn drain_flow(ctx: &SyncContext, flow_id: Uuid) -> Result<DrainReport, SyncError> {
     let mut report = DrainReport::default();
     loop {
+        // Stored messages become events in the claim's transaction, so the claim sees them.
+        // Asynchronous commit is safe here too: a lost split is the message still stored.
         let tx = sql::bookkeeping(&ctx.db).await?;
+        let split = messages::split(&tx, flow_id).await?;
         let claimed = events::claim(&tx, flow_id, BATCH_SIZE).await?;
         tx.commit().await?;
         if claimed.is_empty() {
+            if split.messages > 0 {
+                // Every notification was a redelivery; more messages may wait.
+                continue;
+            }
             return Ok(report);
         }
         if claimed.len() as u64 == BATCH_SIZE {
@@ -105,6 +114,18 @@ fn trigger_of(claimed: &[Claimed]) -> &'static str {
     }
 }
 
+/// The statement that reads the links of `ids` in a flow: one probe of the
+/// `(flow_id, source_id)` index per id ([`sql::select_each`]). Public for the plan test.
+pub fn link_lookup(backend: DatabaseBackend, flow_id: Uuid, ids: &[String]) -> Statement {
+    sql::select_each(
+        backend,
+        "SELECT * FROM record_links WHERE flow_id = $1",
+        vec![flow_id.into()],
+        "source_id",
+        ids,
+    )
+}
+
 async fn load_links(
     db: &DatabaseConnection,
     flow_id: Uuid,
@@ -113,13 +134,7 @@ async fn load_links(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let select = sql::statement_among(
-        db.get_database_backend(),
-        "SELECT * FROM record_links WHERE flow_id = $1",
-        vec![flow_id.into()],
-        "source_id",
-        ids,
-    );
+    let select = link_lookup(db.get_database_backend(), flow_id, ids);
     let rows = record_link::Entity::find()
         .from_raw_sql(select)
         .all(db)

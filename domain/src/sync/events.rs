@@ -89,6 +89,30 @@ pub fn canonical_record_id(id: &str) -> String {
     canonical
 }
 
+/// An event as stored: what [`add`] writes, and what the listener keeps inside a stored
+/// message until the engine splits it into events ([`super::messages`]). The id is chosen when
+/// the notification arrives, so splitting a message twice writes the same rows.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EventRow {
+    pub id: Uuid,
+    pub record_id: String,
+    pub source: String,
+    pub notification_id: Option<String>,
+    pub modstamp: Option<String>,
+}
+
+impl From<NewEvent> for EventRow {
+    fn from(e: NewEvent) -> Self {
+        EventRow {
+            id: Uuid::now_v7(),
+            record_id: canonical_record_id(&e.record_id),
+            source: e.source.as_str().to_owned(),
+            notification_id: e.notification_id,
+            modstamp: e.modstamp,
+        }
+    }
+}
+
 /// Adds events, dropping those already present (same notification id, or same record and
 /// modstamp). Returns how many were new.
 pub async fn add(
@@ -97,26 +121,45 @@ pub async fn add(
     flow_id: Uuid,
     events: Vec<NewEvent>,
 ) -> Result<u64, DbErr> {
-    if events.is_empty() {
+    let rows = events.into_iter().map(EventRow::from).collect();
+    add_rows(db, tenant_id, flow_id, rows, Utc::now()).await
+}
+
+/// [`add`] for rows whose ids are chosen, received at `received_at`.
+pub(crate) async fn add_rows(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    flow_id: Uuid,
+    rows: Vec<EventRow>,
+    received_at: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    if rows.is_empty() {
         return Ok(0);
     }
-    let now = Utc::now();
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        return add_as_json(db, tenant_id, flow_id, events, now).await;
+        let json = serde_json::to_string(&rows).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let values = vec![
+            tenant_id.into(),
+            flow_id.into(),
+            PENDING.into(),
+            received_at.into(),
+            json.into(),
+        ];
+        return sql::execute(db, ADD_AS_JSON, values).await;
     }
-    let rows = events.into_iter().map(|e| sync_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
+    let rows = rows.into_iter().map(|e| sync_event::ActiveModel {
+        id: Set(e.id),
         tenant_id: Set(tenant_id),
         flow_id: Set(flow_id),
-        record_id: Set(canonical_record_id(&e.record_id)),
-        source: Set(e.source.as_str().to_owned()),
+        record_id: Set(e.record_id),
+        source: Set(e.source),
         notification_id: Set(e.notification_id),
         modstamp: Set(e.modstamp),
         status: Set(PENDING.to_owned()),
         attempts: Set(0),
-        available_at: Set(now),
+        available_at: Set(received_at),
         claimed_at: Set(None),
-        received_at: Set(now),
+        received_at: Set(received_at),
         done_at: Set(None),
     });
     sync_event::Entity::insert_many(rows)
@@ -125,10 +168,10 @@ pub async fn add(
         .await
 }
 
-/// [`add`] on PostgreSQL: one statement of fixed text whose rows arrive as one JSON
-/// parameter. The listener runs it before every `Ack`; as a multi-row `VALUES` list it had 13
-/// parameters per notification and a different text for every message size, so PostgreSQL
-/// parsed and planned it again for most messages and bound up to 1,300 values each time.
+/// [`add_rows`] on PostgreSQL: one statement of fixed text whose rows arrive as one JSON
+/// parameter (the [`EventRow`]s). As a multi-row `VALUES` list it had 13 parameters per
+/// event and a different text for every batch size, so PostgreSQL parsed and planned it again
+/// for most batches and bound up to 1,300 values each time.
 const ADD_AS_JSON: &str = "\
 INSERT INTO sync_events (id, tenant_id, flow_id, record_id, source, notification_id, modstamp,
                          status, attempts, available_at, claimed_at, received_at, done_at)
@@ -137,35 +180,6 @@ SELECT e.id, $1, $2, e.record_id, e.source, e.notification_id, e.modstamp,
   FROM json_to_recordset($5::json)
        AS e(id uuid, record_id text, source text, notification_id text, modstamp text)
 ON CONFLICT DO NOTHING";
-
-async fn add_as_json(
-    db: &impl ConnectionTrait,
-    tenant_id: Uuid,
-    flow_id: Uuid,
-    events: Vec<NewEvent>,
-    now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    let rows: Vec<serde_json::Value> = events
-        .into_iter()
-        .map(|e| {
-            serde_json::json!({
-                "id": Uuid::now_v7(),
-                "record_id": canonical_record_id(&e.record_id),
-                "source": e.source.as_str(),
-                "notification_id": e.notification_id,
-                "modstamp": e.modstamp,
-            })
-        })
-        .collect();
-    let values = vec![
-        tenant_id.into(),
-        flow_id.into(),
-        PENDING.into(),
-        now.into(),
-        serde_json::Value::Array(rows).to_string().into(),
-    ];
-    sql::execute(db, ADD_AS_JSON, values).await
-}
 
 /// A claimed event.
 #[derive(Clone, Debug)]

@@ -3,8 +3,9 @@
 //! the database holds no usable token (a dump reveals nothing) and rotating the nonce
 //! invalidates the old URL at once.
 //!
-//! A message is stored in the inbox and committed before it is acknowledged; anything that
-//! fails before the commit answers a fault and Salesforce delivers it again.
+//! A message is stored (one row, [`messages::store`]) and committed before it is acknowledged;
+//! anything that fails before the commit answers a fault and Salesforce delivers it again. The
+//! engine splits it into inbox events when it drains the flow, which the listener wakes.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,9 +16,11 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use super::SyncContext;
-use super::events::{self, EventSource, NewEvent};
+use super::events::{EventSource, NewEvent};
+use super::messages;
 use super::sql;
 use crate::flows::definition;
+use crate::flows::soql::parse_modstamp;
 use crate::inbox::{self, MessageError};
 use crate::integrations::SystemKind;
 
@@ -108,6 +111,8 @@ pub enum ListenerError {
     UnknownOrganization,
     #[error("this listener takes {expected} notifications, not {got}")]
     WrongObject { got: String, expected: &'static str },
+    #[error("notification {notification}: SystemModstamp {value:?} is not a date and time")]
+    InvalidModstamp { notification: String, value: String },
     #[error("the notification could not be stored: {0}")]
     Storage(String),
 }
@@ -117,8 +122,6 @@ pub enum ListenerError {
 pub struct Accepted {
     pub flow_id: Uuid,
     pub notifications: usize,
-    /// Notifications not seen before (redeliveries are dropped).
-    pub new: u64,
 }
 
 /// 15- and 18-character forms of one id compare equal.
@@ -169,36 +172,46 @@ pub async fn accept(
         .map(|n| n.record_id.as_str())
         .collect::<Vec<_>>()
         .join(",");
-    let new_events: Vec<NewEvent> = message
-        .notifications
-        .into_iter()
-        .map(|n| {
-            let modstamp = n
-                .fields
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("SystemModstamp"))
-                .and_then(|(_, v)| v.clone());
-            NewEvent {
-                record_id: n.record_id,
-                source: EventSource::Outbound,
-                notification_id: Some(n.id),
-                modstamp,
-            }
-        })
-        .collect();
+    let mut new_events: Vec<NewEvent> = Vec::with_capacity(notifications);
+    for n in message.notifications {
+        let modstamp = n
+            .fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("SystemModstamp"))
+            .and_then(|(_, v)| v.clone());
+        // Checked here, not when the engine splits the message: a value the inbox cannot
+        // hold would otherwise stop every later message of the flow from being split.
+        if let Some(value) = modstamp.as_deref().filter(|v| !is_modstamp(v)) {
+            return Err(ListenerError::InvalidModstamp {
+                notification: n.id,
+                value: value.chars().take(60).collect(),
+            });
+        }
+        new_events.push(NewEvent {
+            record_id: n.record_id,
+            source: EventSource::Outbound,
+            notification_id: Some(n.id),
+            modstamp,
+        });
+    }
     let storage = |e: sea_orm::DbErr| ListenerError::Storage(e.to_string());
     // One statement, so no transaction around it: it commits (durably) or stores nothing.
-    let new = events::add(&ctx.db, flow_row.tenant_id, flow_row.id, new_events)
+    messages::store(&ctx.db, flow_row.tenant_id, flow_row.id, new_events)
         .await
         .map_err(storage)?;
-    tracing::info!(notifications, new, record_ids, "outbound message stored");
+    tracing::info!(notifications, record_ids, "outbound message stored");
     // Redelivered messages wake too: a lost wake-up of the first delivery is repaired here.
     ctx.waker.wake(flow_row.id).await;
     Ok(Accepted {
         flow_id: flow_row.id,
         notifications,
-        new,
     })
+}
+
+/// A SystemModstamp as Salesforce writes it: a date and time with its offset, short enough
+/// for the inbox's column.
+fn is_modstamp(value: &str) -> bool {
+    value.len() <= 40 && parse_modstamp(value).is_some()
 }
 
 #[cfg(test)]
@@ -215,6 +228,19 @@ mod tests {
         assert_ne!(a, listener_token(&key, flow, "n2").unwrap());
         assert_ne!(a, listener_token(&other, flow, "n1").unwrap());
         assert_ne!(a, listener_token(&key, Uuid::now_v7(), "n1").unwrap());
+    }
+
+    #[test]
+    fn modstamps_are_dates_and_times_with_an_offset() {
+        assert!(is_modstamp("2026-11-27T06:40:37.000Z"));
+        assert!(is_modstamp("2026-11-27T06:40:37+01:00"));
+        assert!(is_modstamp("2026-11-27T06:40:37.000+0000"));
+        assert!(!is_modstamp("yesterday"));
+        assert!(!is_modstamp("2026-11-27"));
+        assert!(!is_modstamp(&format!(
+            "2026-11-27T06:40:37.{}Z",
+            "0".repeat(40)
+        )));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Running flows: the inbox of events ([`events`]), the engine that claims and syncs them in
+//! Running flows: the inbox of events ([`events`]) and of stored messages not yet split into
+//! events ([`messages`]), the engine that claims and syncs them in
 //! batches ([`engine`]: [`plan`] then [`apply`]), what runs write down ([`records`]), and the
 //! triggers that fill the inbox: the Salesforce listener ([`listener`]), scheduled polling
 //! ([`polling`]), "sync existing records" ([`backfill`]) and manual retries ([`retry`]).
@@ -13,6 +14,7 @@ pub mod backlog;
 pub mod engine;
 pub mod events;
 pub mod listener;
+pub mod messages;
 pub mod plan;
 pub mod polling;
 pub mod reads;

@@ -28,7 +28,9 @@ fn soap(status: StatusCode, body: String) -> HttpResponse {
 fn fault(error: &ListenerError) -> HttpResponse {
     let status = match error {
         ListenerError::UnknownListener => StatusCode::NOT_FOUND,
-        ListenerError::Malformed(_) | ListenerError::WrongObject { .. } => StatusCode::BAD_REQUEST,
+        ListenerError::Malformed(_)
+        | ListenerError::WrongObject { .. }
+        | ListenerError::InvalidModstamp { .. } => StatusCode::BAD_REQUEST,
         ListenerError::WrongOrganization { .. } | ListenerError::UnknownOrganization => {
             StatusCode::FORBIDDEN
         }
