@@ -8,6 +8,7 @@ use chrono::Duration;
 use ferry_domain::accounts::{Email, NewPassword, PersonName, SignupInput, TenantName, signup};
 use ferry_domain::entities::{flow, inbox_message, sync_event};
 use ferry_domain::sync::backlog::inbox_backlog;
+use ferry_domain::sync::engine::take_batch;
 use ferry_domain::sync::events::{EventSource, NewEvent};
 use ferry_domain::sync::messages::{self, SPLIT_MESSAGES, Split};
 use ferry_migrations::{Migrator, MigratorTrait};
@@ -268,4 +269,52 @@ async fn a_split_takes_a_bounded_batch_oldest_first_on_postgres() {
     if let Some(d) = Db::postgres().await {
         a_split_takes_a_bounded_batch_oldest_first(d).await;
     }
+}
+
+/// Two workers taking batches of one flow at once never both claim one record: the second
+/// waits for the first to commit, then skips the records the first claimed. (Without the
+/// flow's lock neither saw the other's split or claim, and both took the record.)
+#[tokio::test]
+async fn two_workers_taking_batches_of_one_flow_never_claim_one_record_twice() {
+    let Some(d) = Db::postgres().await else {
+        return;
+    };
+    // One message per record, as many as one split takes, then a later change of the first
+    // record: the first worker's split takes the first ones, the second's the last.
+    for i in 0..SPLIT_MESSAGES {
+        let notification = format!("04l{i:015}");
+        let record = format!("003{i:015}");
+        d.store(&[(notification.as_str(), record.as_str(), STAMP)])
+            .await;
+    }
+    let changed = format!("003{:015}", 0);
+    d.store(&[(
+        "04l999999999999999",
+        changed.as_str(),
+        "2026-11-27T06:41:00.000Z",
+    )])
+    .await;
+
+    let first = d.db.begin().await.unwrap();
+    let (_, taken) = take_batch(&first, d.flow_id).await.unwrap();
+    assert!(taken.iter().any(|c| c.record_id == changed), "{taken:?}");
+    let (db, flow_id) = (d.db.clone(), d.flow_id);
+    let second = tokio::spawn(async move {
+        let tx = db.begin().await.unwrap();
+        let batch = take_batch(&tx, flow_id).await.unwrap();
+        tx.commit().await.unwrap();
+        batch
+    });
+    // Time for the second worker to reach the lock (or, without one, to claim).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    let (split, claimed) = second.await.unwrap();
+    assert_eq!(
+        split.messages, 1,
+        "the second worker split the last message"
+    );
+    assert!(
+        claimed.iter().all(|c| c.record_id != changed),
+        "the record the first worker holds is left for later: {claimed:?}"
+    );
 }

@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use chrono::{Duration, Utc};
 use rand::Rng;
-use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, Statement};
+use sea_orm::{
+    DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, Statement,
+};
 use uuid::Uuid;
 
 use super::SyncContext;
@@ -59,12 +61,16 @@ pub struct DrainReport {
 pub async fn drain_flow(ctx: &SyncContext, flow_id: Uuid) -> Result<DrainReport, SyncError> {
     let mut report = DrainReport::default();
     loop {
-        // Stored messages become events in the claim's transaction, so the claim sees them.
-        // Asynchronous commit is safe here too: a lost split is the message still stored.
         let tx = sql::bookkeeping(&ctx.db).await?;
-        let split = messages::split(&tx, flow_id).await?;
-        let claimed = events::claim(&tx, flow_id, BATCH_SIZE).await?;
+        let (split, claimed) = take_batch(&tx, flow_id).await?;
         tx.commit().await?;
+        if split.messages > 0 {
+            tracing::debug!(
+                messages = split.messages,
+                new = split.added,
+                "stored messages split into events"
+            );
+        }
         if claimed.is_empty() {
             if split.messages > 0 {
                 // Every notification was a redelivery; more messages may wait.
@@ -99,6 +105,26 @@ pub async fn drain_flow(ctx: &SyncContext, flow_id: Uuid) -> Result<DrainReport,
         report.counts.skipped += counts.skipped;
         report.counts.failed += counts.failed;
     }
+}
+
+/// Splits the flow's stored messages into events and claims the next batch, in `tx`, which
+/// the caller commits. Public for the tests that run two of these at once.
+///
+/// The flow's lock comes first: two workers taking batches of one flow at once could each
+/// claim an event of the same record, since neither sees what the other has split or claimed
+/// before it commits ("skipping records another worker is processing" reads committed claims
+/// only). Taken one after the other, the second sees the first's claims and skips those
+/// records. The lock is held for a split and a claim, milliseconds; the batch is processed
+/// after the commit. Asynchronous commit is safe here: a lost split is the message still stored,
+/// a lost claim the event still due.
+pub async fn take_batch(
+    tx: &DatabaseTransaction,
+    flow_id: Uuid,
+) -> Result<(messages::Split, Vec<Claimed>), DbErr> {
+    events::lock_flow(tx, flow_id).await?;
+    let split = messages::split(tx, flow_id).await?;
+    let claimed = events::claim(tx, flow_id, BATCH_SIZE).await?;
+    Ok((split, claimed))
 }
 
 fn trigger_of(claimed: &[Claimed]) -> &'static str {

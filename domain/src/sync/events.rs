@@ -190,8 +190,28 @@ pub struct Claimed {
     pub attempts: i32,
 }
 
+/// Ferry's class of PostgreSQL advisory locks for taking a flow's batches (the two-key form,
+/// whose key space is apart from the single-key locks others take).
+const FLOW_BATCH_LOCK: i32 = 0x4652_5942; // "FRYB"
+
+/// Holds the flow's batch lock until the transaction ends (PostgreSQL; SQLite has one writer
+/// at a time anyway). See `engine::take_batch`.
+pub(crate) async fn lock_flow(db: &impl ConnectionTrait, flow_id: Uuid) -> Result<(), DbErr> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    sql::query(
+        db,
+        "SELECT pg_advisory_xact_lock($1, hashtext($2::text))::text AS locked",
+        vec![FLOW_BATCH_LOCK.into(), flow_id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Claims up to `limit` due events of `flow_id`, skipping records another worker is
-/// processing right now, so one record is not synced twice at once.
+/// processing right now, so one record is not synced twice at once (with the flow's lock
+/// held, see `engine::take_batch`: the skip sees committed claims only).
 pub async fn claim(
     db: &impl ConnectionTrait,
     flow_id: Uuid,
