@@ -138,14 +138,14 @@ pub(crate) async fn add_rows(
     }
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         let json = serde_json::to_string(&rows).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let statement = insert_rows("json_to_recordset($4::json)", "$1", "$2", "$3");
         let values = vec![
             tenant_id.into(),
             flow_id.into(),
-            PENDING.into(),
             received_at.into(),
             json.into(),
         ];
-        return sql::execute(db, ADD_AS_JSON, values).await;
+        return sql::execute(db, &statement, values).await;
     }
     let rows = rows.into_iter().map(|e| sync_event::ActiveModel {
         id: Set(e.id),
@@ -168,18 +168,27 @@ pub(crate) async fn add_rows(
         .await
 }
 
-/// [`add_rows`] on PostgreSQL: one statement of fixed text whose rows arrive as one JSON
-/// parameter (the [`EventRow`]s). As a multi-row `VALUES` list it had 13 parameters per
-/// event and a different text for every batch size, so PostgreSQL parsed and planned it again
-/// for most batches and bound up to 1,300 values each time.
-const ADD_AS_JSON: &str = "\
-INSERT INTO sync_events (id, tenant_id, flow_id, record_id, source, notification_id, modstamp,
-                         status, attempts, available_at, claimed_at, received_at, done_at)
-SELECT e.id, $1, $2, e.record_id, e.source, e.notification_id, e.modstamp,
-       $3, 0, $4, NULL, $4, NULL
-  FROM json_to_recordset($5::json)
-       AS e(id uuid, record_id text, source text, notification_id text, modstamp text)
-ON CONFLICT DO NOTHING";
+/// `INSERT` of [`EventRow`]s read from JSON on PostgreSQL, dropping those already present:
+/// `rows` is the `FROM` list ending in a `json_to_recordset(…)` call (the recordset is named
+/// `e` here), `tenant`, `flow` and `received_at` the expressions for those columns. Both
+/// writers of JSON rows use it ([`add_rows`] and the split of stored messages), so an
+/// [`EventRow`] maps to its columns in one place.
+///
+/// Why JSON: as a multi-row `VALUES` list the statement had 13 parameters per event and a
+/// different text for every batch size, so PostgreSQL parsed and planned it again for most
+/// batches and bound up to 1,300 values each time; this text is fixed.
+pub(crate) fn insert_rows(rows: &str, tenant: &str, flow: &str, received_at: &str) -> String {
+    format!(
+        "INSERT INTO sync_events (id, tenant_id, flow_id, record_id, source, notification_id, \
+                                  modstamp, status, attempts, available_at, claimed_at, \
+                                  received_at, done_at) \
+         SELECT e.id, {tenant}, {flow}, e.record_id, e.source, e.notification_id, e.modstamp, \
+                '{PENDING}', 0, {received_at}, NULL, {received_at}, NULL \
+           FROM {rows} \
+                AS e(id uuid, record_id text, source text, notification_id text, modstamp text) \
+         ON CONFLICT DO NOTHING"
+    )
+}
 
 /// A claimed event.
 #[derive(Clone, Debug)]

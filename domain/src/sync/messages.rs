@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 
-use super::events::{self, EventRow, NewEvent, PENDING};
+use super::events::{self, EventRow, NewEvent};
 use super::sql;
 use crate::entities::inbox_message;
 
@@ -97,23 +97,19 @@ pub async fn split(db: &impl ConnectionTrait, flow_id: Uuid) -> Result<Split, Db
 /// [`split`] on PostgreSQL: the delete, the insert and the count in one statement, with
 /// messages another worker is splitting skipped rather than waited for.
 async fn split_in_one_statement(db: &impl ConnectionTrait, flow_id: Uuid) -> Result<Split, DbErr> {
+    let insert = events::insert_rows(
+        "taken t, json_to_recordset(t.events::json)",
+        "t.tenant_id",
+        "t.flow_id",
+        "t.received_at",
+    );
     let statement = format!(
         "WITH taken AS (
              DELETE FROM inbox_messages WHERE id IN (
                  SELECT id FROM inbox_messages WHERE flow_id = $1
                   ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
              RETURNING tenant_id, flow_id, received_at, events),
-         added AS (
-             INSERT INTO sync_events (id, tenant_id, flow_id, record_id, source,
-                                      notification_id, modstamp, status, attempts,
-                                      available_at, claimed_at, received_at, done_at)
-             SELECT e.id, t.tenant_id, t.flow_id, e.record_id, e.source, e.notification_id,
-                    e.modstamp, '{PENDING}', 0, t.received_at, NULL, t.received_at, NULL
-               FROM taken t, json_to_recordset(t.events::json)
-                    AS e(id uuid, record_id text, source text, notification_id text,
-                         modstamp text)
-             ON CONFLICT DO NOTHING
-             RETURNING 1)
+         added AS ({insert} RETURNING 1)
          SELECT (SELECT COUNT(*) FROM taken) AS messages, (SELECT COUNT(*) FROM added) AS added"
     );
     let rows = sql::query(
