@@ -69,6 +69,20 @@ async fn run_backfill(job: RunBackfill, ctx: Data<SyncContext>) -> Result<(), Bo
     Ok(())
 }
 
+/// A queue worker's name, new at every start (`ferry-sync-<pid>-<random>`).
+///
+/// apalis-postgres registers a queue worker under its name, and registering a name that is
+/// already there takes a session-level advisory lock, which the next registration of that
+/// name then cannot get. With one name for every process, a worker process restarted while
+/// another process held that lock never registered its sync worker again: it was restarted in
+/// a tight loop, logging `WorkerAlreadyExists` about 10,000 times a second and syncing
+/// nothing (found in the kill drill's log). A dead worker's name is simply never seen again;
+/// its jobs go back to the queue once its heartbeats stop.
+pub fn queue_worker_name(worker: &str) -> String {
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    format!("{worker}-{}-{}", std::process::id(), &tag[..8])
+}
+
 /// Registers the sync and backfill queue workers: a macro, because the PostgreSQL and SQLite
 /// storages are different types with the same methods.
 macro_rules! queue_workers {
@@ -78,7 +92,7 @@ macro_rules! queue_workers {
             .register({
                 let ctx = $ctx.clone();
                 move |_| {
-                    WorkerBuilder::new("ferry-sync")
+                    WorkerBuilder::new(queue_worker_name("ferry-sync"))
                         .backend(sync.clone().poll_with_interval($poll))
                         .data(ctx.clone())
                         .concurrency(SYNC_CONCURRENCY)
@@ -88,7 +102,7 @@ macro_rules! queue_workers {
             .register({
                 let ctx = $ctx.clone();
                 move |_| {
-                    WorkerBuilder::new("ferry-backfill")
+                    WorkerBuilder::new(queue_worker_name("ferry-backfill"))
                         .backend(backfill.clone().poll_with_interval($poll))
                         .data(ctx.clone())
                         .concurrency(1)

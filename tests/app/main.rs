@@ -38,5 +38,6 @@ mod support_dashboard;
 mod sync_rules;
 mod tcp_nodelay;
 mod timeline_indexes;
+mod worker_processes;
 mod workspaces;
 mod xss_pages;
