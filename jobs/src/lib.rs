@@ -15,4 +15,4 @@ pub mod workers;
 pub use digests::{MailSettings, Mailer};
 pub use queues::JobQueues;
 pub use wakeups::CoalescingWaker;
-pub use workers::run_workers;
+pub use workers::{RunningWorkers, run_workers};

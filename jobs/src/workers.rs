@@ -78,7 +78,7 @@ async fn run_backfill(job: RunBackfill, ctx: Data<SyncContext>) -> Result<(), Bo
 /// a tight loop, logging `WorkerAlreadyExists` about 10,000 times a second and syncing
 /// nothing (found in the kill drill's log). A dead worker's name is simply never seen again;
 /// its jobs go back to the queue once its heartbeats stop.
-pub fn queue_worker_name(worker: &str) -> String {
+fn queue_worker_name(worker: &str) -> String {
     let tag = uuid::Uuid::new_v4().simple().to_string();
     format!("{worker}-{}-{}", std::process::id(), &tag[..8])
 }
@@ -191,4 +191,46 @@ pub async fn run_workers(
     };
     monitor.run_with_signal(shutdown).await?;
     Ok(())
+}
+
+/// [`run_workers`] on the current runtime, stopped on request rather than by a signal: for a
+/// process that runs the workers beside something else and ends them itself (`ferry bench`,
+/// the tests' extra worker sets).
+pub struct RunningWorkers {
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningWorkers {
+    pub fn start(ctx: SyncContext, queues: JobQueues, mailer: Option<Mailer>) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+            Ok(())
+        };
+        let handle = tokio::spawn(run_workers(ctx, queues, mailer, shutdown));
+        Self { stop, handle }
+    }
+
+    /// Lets the running jobs finish, as `ferry worker` does on SIGTERM, for up to `within`;
+    /// then stops them mid-batch (what they did is redone: see the inbox's claims). Aborted at
+    /// once, they failed on the closing pool and logged errors after a clean run.
+    pub async fn stop(self, within: Duration) {
+        let _ = self.stop.send(());
+        let abort = self.handle.abort_handle();
+        match tokio::time::timeout(within, self.handle).await {
+            Ok(Ok(Ok(()))) | Ok(Err(_)) => {}
+            Ok(Ok(Err(error))) => tracing::warn!(
+                error = format!("{error:#}"),
+                "workers stopped with an error"
+            ),
+            Err(_) => {
+                tracing::warn!(
+                    ?within,
+                    "workers did not stop in time; stopping them mid-batch"
+                );
+                abort.abort();
+            }
+        }
+    }
 }

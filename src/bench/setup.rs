@@ -12,6 +12,7 @@ use serde_json::json;
 
 use ferry_domain::demo::{DemoTenant, ensure_demo_tenant};
 use ferry_domain::integrations::SystemKind;
+use ferry_jobs::RunningWorkers;
 
 use super::processes::WorkerProcesses;
 use super::sandbox::BenchSandbox;
@@ -31,7 +32,7 @@ pub struct Bench {
     /// `ferry worker` processes, when the bench runs its workers out of process.
     processes: Option<WorkerProcesses>,
     server: actix_web::dev::ServerHandle,
-    workers: Option<InProcessWorkers>,
+    workers: Option<RunningWorkers>,
     demo: DemoTenant,
     sync: ferry_domain::sync::SyncContext,
 }
@@ -99,53 +100,16 @@ impl Bench {
     }
 }
 
-/// The workers of a bench without worker processes, on the bench's runtime.
-struct InProcessWorkers {
-    stop: tokio::sync::oneshot::Sender<()>,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
 /// How long stopping waits for the batches in hand (the write-back echoes of the last
 /// contacts are usually still being synced) before it gives up on them.
-const WORKERS_STOP: std::time::Duration = std::time::Duration::from_secs(10);
-
-impl InProcessWorkers {
-    fn start(sync: ferry_domain::sync::SyncContext, queues: ferry_jobs::JobQueues) -> Self {
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let shutdown = async move {
-            let _ = stopped.await;
-            Ok(())
-        };
-        let handle = tokio::spawn(ferry_jobs::run_workers(sync, queues, None, shutdown));
-        Self { stop, handle }
-    }
-
-    /// Lets the running batches finish, as `ferry worker` does on SIGTERM: aborted, they
-    /// failed on the closing pool and logged errors after a clean run.
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        let abort = self.handle.abort_handle();
-        match tokio::time::timeout(WORKERS_STOP, self.handle).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(error))) => tracing::warn!(
-                error = format!("{error:#}"),
-                "workers stopped with an error"
-            ),
-            Ok(Err(_)) => {}
-            Err(_) => {
-                tracing::warn!("workers did not stop within 10 s; stopping them mid-batch");
-                abort.abort();
-            }
-        }
-    }
-}
+const WORKERS_STOP: Duration = Duration::from_secs(10);
 
 /// Ferry as the bench runs it: the web app (the listener) and the workers, with the demo
 /// tenant connected to the sandbox and its outbound messages pointed at the listener.
 struct Ferry {
     processes: Option<WorkerProcesses>,
     server: actix_web::dev::ServerHandle,
-    workers: Option<InProcessWorkers>,
+    workers: Option<RunningWorkers>,
     demo: DemoTenant,
     sync: ferry_domain::sync::SyncContext,
 }
@@ -200,7 +164,10 @@ impl Ferry {
             sandbox.add_listener_rule(object, &listener).await?;
         }
         let (workers, processes) = if args.workers == 0 {
-            (Some(InProcessWorkers::start(sync.clone(), queues)), None)
+            (
+                Some(RunningWorkers::start(sync.clone(), queues, None)),
+                None,
+            )
         } else {
             let processes = WorkerProcesses::spawn(args.workers, url, dir)?;
             (None, Some(processes))
@@ -332,7 +299,7 @@ impl Bench {
             processes.stop();
         }
         if let Some(workers) = self.workers.take() {
-            workers.stop().await;
+            workers.stop(WORKERS_STOP).await;
         }
         self.server.stop(true).await;
         self.db.close_by_ref().await.ok();

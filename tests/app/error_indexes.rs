@@ -56,11 +56,9 @@ async fn seed(app: &TestApp, small: &Tenant, large: &[&Tenant]) {
 
 #[tokio::test]
 async fn error_views_use_indexes_with_a_million_rows() {
-    let app = TestApp::spawn().await;
-    if app.db.get_database_backend() != DbBackend::Postgres {
-        eprintln!("skipped: the million-row plan check runs on PostgreSQL only");
+    let Some(app) = TestApp::spawn_on_postgres("the million-row plan check").await else {
         return;
-    }
+    };
     let small_c = app.owner("Index Small").await;
     let a_c = app.owner("Index Large A").await;
     let b_c = app.owner("Index Large B").await;

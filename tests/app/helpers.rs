@@ -106,6 +106,17 @@ impl TestApp {
         Self::spawn_with(true).await
     }
 
+    /// The app on PostgreSQL, or `None` (the test is skipped, saying so) when the tests run
+    /// on SQLite: for checks of what only PostgreSQL has (plans, apalis' worker registry).
+    pub async fn spawn_on_postgres(check: &str) -> Option<TestApp> {
+        let app = Self::spawn().await;
+        if app.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            return Some(app);
+        }
+        eprintln!("skipped: {check} runs on PostgreSQL only");
+        None
+    }
+
     /// PostgreSQL's plan for `stmt` (`EXPLAIN`), one line per node: the index tests check
     /// plans, not timings, so they hold on any machine.
     pub async fn plan(&self, stmt: sea_orm::Statement) -> String {

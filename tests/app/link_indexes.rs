@@ -25,11 +25,9 @@ async fn seed(app: &TestApp, tenant: uuid::Uuid, flow: uuid::Uuid, prefix: &str,
 
 #[tokio::test]
 async fn a_batch_reads_its_links_by_index_even_with_statistics_from_before_the_flow_grew() {
-    let app = TestApp::spawn().await;
-    if app.db.get_database_backend() != DbBackend::Postgres {
-        eprintln!("skipped: the plan check runs on PostgreSQL only");
+    let Some(app) = TestApp::spawn_on_postgres("the plan check").await else {
         return;
-    }
+    };
     let client = app.owner("Links Co").await;
     let tenant = tenant_of(&app, &client).await;
     let (accounts, contacts) = (tenant.flows[0], tenant.flows[1]);

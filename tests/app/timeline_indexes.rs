@@ -40,11 +40,9 @@ async fn seed(app: &TestApp, tenants: &[&Tenant]) {
 
 #[tokio::test]
 async fn record_timelines_read_the_inbox_through_an_index() {
-    let app = TestApp::spawn().await;
-    if app.db.get_database_backend() != DbBackend::Postgres {
-        eprintln!("skipped: the plan check runs on PostgreSQL only");
+    let Some(app) = TestApp::spawn_on_postgres("the plan check").await else {
         return;
-    }
+    };
     let mut tenants = Vec::new();
     for name in ["Timeline A", "Timeline B", "Timeline C"] {
         let client = app.owner(name).await;

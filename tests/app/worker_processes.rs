@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use ferry::keys::Keys;
+use ferry_jobs::RunningWorkers;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use secrecy::SecretSlice;
 
@@ -28,11 +29,9 @@ async fn live_sync_workers(app: &TestApp) -> i64 {
 /// tight loop and synced nothing.
 #[tokio::test]
 async fn every_worker_process_registers_its_own_sync_worker() {
-    let app = TestApp::spawn().await;
-    if app.db.get_database_backend() != DbBackend::Postgres {
-        eprintln!("skipped: apalis' worker registry is checked on PostgreSQL");
+    let Some(app) = TestApp::spawn_on_postgres("apalis' worker registry").await else {
         return;
-    }
+    };
     let keys = Keys {
         master: SecretSlice::from(vec![7u8; 32]),
         session: SecretSlice::from(vec![8u8; 32]),
@@ -41,13 +40,7 @@ async fn every_worker_process_registers_its_own_sync_worker() {
     for _ in 0..2 {
         let db = ferry_domain::db::connect(&app.database_url).await.unwrap();
         let (sync, queues) = ferry::app::sync_runtime(&keys, &db).await.unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let shutdown = async move {
-            let _ = stopped.await;
-            Ok(())
-        };
-        let handle = tokio::spawn(ferry_jobs::run_workers(sync, queues, None, shutdown));
-        others.push((stop, handle));
+        others.push(RunningWorkers::start(sync, queues, None));
     }
     let mut live = 0;
     for _ in 0..100 {
@@ -58,8 +51,7 @@ async fn every_worker_process_registers_its_own_sync_worker() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(live, 3, "one live sync worker per process");
-    for (stop, handle) in others {
-        let _ = stop.send(());
-        let _ = tokio::time::timeout(Duration::from_secs(10), handle).await;
+    for workers in others {
+        workers.stop(Duration::from_secs(10)).await;
     }
 }

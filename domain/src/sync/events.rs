@@ -101,6 +101,13 @@ pub struct EventRow {
     pub modstamp: Option<String>,
 }
 
+impl EventRow {
+    /// `rows` as the JSON array PostgreSQL's `json_to_recordset` and a stored message read.
+    pub(crate) fn json(rows: &[EventRow]) -> Result<String, DbErr> {
+        serde_json::to_string(rows).map_err(|e| DbErr::Custom(e.to_string()))
+    }
+}
+
 impl From<NewEvent> for EventRow {
     fn from(e: NewEvent) -> Self {
         EventRow {
@@ -137,7 +144,7 @@ pub(crate) async fn add_rows(
         return Ok(0);
     }
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        let json = serde_json::to_string(&rows).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let json = EventRow::json(&rows)?;
         let statement = insert_rows("json_to_recordset($4::json)", "$1", "$2", "$3");
         let values = vec![
             tenant_id.into(),

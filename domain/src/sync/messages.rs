@@ -33,7 +33,7 @@ pub async fn store(
 ) -> Result<(), DbErr> {
     let rows: Vec<EventRow> = notifications.into_iter().map(EventRow::from).collect();
     let count = i32::try_from(rows.len()).map_err(|e| DbErr::Custom(e.to_string()))?;
-    let json = serde_json::to_string(&rows).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let json = EventRow::json(&rows)?;
     let row = inbox_message::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant_id),

@@ -48,6 +48,14 @@ fn among(backend: DatabaseBackend, column: &str, n: usize) -> String {
     }
 }
 
+/// `texts` as one JSON array, the parameter [`among`] and [`select_each`] read.
+fn json_list<S: AsRef<str>>(texts: &[S]) -> Value {
+    let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+    serde_json::to_string(&texts)
+        .unwrap_or_else(|_| "[]".to_owned())
+        .into()
+}
+
 /// `sql` (a statement whose last condition is open to an `AND`, with `values` bound as
 /// `$1…`) narrowed to rows whose `column` is one of `texts`, bound as one more parameter
 /// (see [`among`]).
@@ -58,9 +66,7 @@ pub(crate) fn statement_among<S: AsRef<str>>(
     column: &str,
     texts: &[S],
 ) -> Statement {
-    let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
-    let list = serde_json::to_string(&texts).unwrap_or_else(|_| "[]".to_owned());
-    values.push(list.into());
+    values.push(json_list(texts));
     let sql = format!("{sql} AND {}", among(backend, column, values.len()));
     statement(backend, &sql, values)
 }
@@ -86,9 +92,7 @@ pub(crate) fn select_each<S: AsRef<str>>(
     if backend == DatabaseBackend::Sqlite {
         return statement_among(backend, select, values, column, texts);
     }
-    let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
-    let list = serde_json::to_string(&texts).unwrap_or_else(|_| "[]".to_owned());
-    values.push(list.into());
+    values.push(json_list(texts));
     let n = values.len();
     let sql = format!(
         "SELECT one.* FROM json_array_elements_text(${n}::json) AS wanted(value), \
