@@ -14,6 +14,19 @@ async fn log_in(s: &Synced, browser: &Client, email: &str) {
     fill(browser, "input[name=\"email\"]", email).await;
     fill(browser, "input[name=\"password\"]", PASSWORD).await;
     click(browser, "form button[type=\"submit\"]").await;
+    // The login's redirect must land before the caller navigates on: otherwise it can arrive
+    // after the caller's `goto` and replace that page (seen in CI on a loaded machine).
+    for _ in 0..150 {
+        let left = browser
+            .current_url()
+            .await
+            .is_ok_and(|url| url.path() != "/login");
+        if left {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the login never left /login");
 }
 
 async fn path(s: &Synced, contact: &str, browser: &Client, shots: &mut Shots) {
